@@ -1,0 +1,68 @@
+# Podium: `make run` to see the site, `make test` to check it. Only Python 3.11+ and make needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: run serve test lint format check migrate demo static clean help
+
+help:
+	@echo "make run     set up and serve the site with the demo content on http://$(HOST):$(PORT)"
+	@echo "make test    set up and run the whole test suite"
+	@echo "make lint    ruff check and format check"
+	@echo "make format  ruff format and fix"
+	@echo "make serve   the site under gunicorn with DEBUG off (local only)"
+
+# Reinstall only when the requirements change: a second `make run` is quick.
+$(BIN)/.runtime: requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(BIN)/.dev: requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@ $(BIN)/.runtime
+
+# A random SECRET_KEY, written once, for `make serve` on this machine only.
+.env:
+	@printf '# local only: written by `make serve`; never use this key in production\nSECRET_KEY=%s\n' \
+		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+	@echo "wrote .env with a local-only SECRET_KEY"
+
+run: export DEBUG = true
+run: $(BIN)/.runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+serve: export DEBUG = false
+serve: export HTTPS = false
+serve: export SERVE_MEDIA = true
+serve: $(BIN)/.runtime .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+
+test: $(BIN)/.dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: export SECRET_KEY = check-only
+check: $(BIN)/.dev
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check
+
+lint: $(BIN)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

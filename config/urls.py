@@ -1,0 +1,41 @@
+"""Podium URL configuration: the public contract is in PRODUCT.md; keep it stable."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import include, path
+from django.views.decorators.cache import cache_page
+from django.views.static import serve
+
+from athletics.sitemaps import SITEMAPS as ATHLETICS_SITEMAPS
+from news import views as news_views
+from news.sitemaps import SITEMAPS as NEWS_SITEMAPS
+
+sitemaps = {**NEWS_SITEMAPS, **ATHLETICS_SITEMAPS}
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("news.urls")),
+    path("", include("athletics.urls")),
+    path(
+        "sitemap.xml",
+        cache_page(60 * 15)(sitemap_views.sitemap),
+        {"sitemaps": sitemaps},
+        name="sitemap",
+    ),
+    path("robots.txt", news_views.robots_txt, name="robots_txt"),
+    path("healthz", news_views.healthz, name="healthz"),
+]
+
+if settings.SERVE_MEDIA:
+    # Development and `make serve` only; production serves MEDIA_ROOT from the web server.
+    urlpatterns += [
+        path(
+            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        ),
+    ]
+
+handler404 = "news.views.page_not_found"
+handler500 = "news.views.server_error"

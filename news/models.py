@@ -1,0 +1,229 @@
+"""Articles and everything around them: sections, tags, authors and comments."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .markdown import fold, render_markdown
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0, help_text="Order in the site navigation.")
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("news:section", kwargs={"slug": self.slug})
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("news:tag", kwargs={"slug": self.slug})
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=120, help_text="As shown in the byline.")
+    slug = models.SlugField(max_length=120, unique=True)
+    bio = models.CharField(max_length=500, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="author"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("news:author", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """The only door to public articles: published, and due (a future time schedules)."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_listing(self):
+        """Published articles with what a card shows, newest first."""
+        return (
+            self.published()
+            .select_related("section")
+            .prefetch_related("authors")
+            .order_by("-published_at", "-pk")
+        )
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    standfirst = models.CharField(
+        max_length=400, help_text="One or two sentences under the headline that sell the story."
+    )
+    body = models.TextField(
+        help_text="Markdown: blank line between paragraphs, ## for a subheading, **bold**, "
+        "*italic*, [link text](https://…), > for a quote. Scripts and embeds are removed."
+    )
+    body_html = models.TextField(editable=False, blank=True)
+    search_document = models.TextField(editable=False, blank=True)
+    hero_image = models.ImageField(
+        upload_to="articles/%Y/%m/", blank=True, width_field="hero_width", height_field="hero_height"
+    )
+    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_alt = models.CharField(
+        "hero image alt text",
+        max_length=250,
+        blank=True,
+        help_text="Describe the image for readers who cannot see it.",
+    )
+    hero_caption = models.CharField(max_length=300, blank=True)
+    hero_credit = models.CharField(
+        max_length=200, blank=True, help_text="Photographer/agency, or “Illustration: Podium”."
+    )
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    authors = models.ManyToManyField(Author, blank=True, related_name="articles")
+    athletes = models.ManyToManyField("athletics.Athlete", blank=True, related_name="articles")
+    editions = models.ManyToManyField("athletics.CompetitionEdition", blank=True, related_name="articles")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="Publication time. A time in the future schedules the article."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    is_featured = models.BooleanField("featured", default=False)
+    comments_open = models.BooleanField(default=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_published_idx"),
+            models.Index(fields=["is_featured", "-published_at"], name="article_featured_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="article_published_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        self.body_html = render_markdown(self.body)
+        self.search_document = fold(f"{self.title}\n{self.standfirst}\n{self.body}")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("news:article", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED and self.published_at and self.published_at > timezone.now()
+        )
+
+    @property
+    def was_updated(self):
+        """Whether the article changed noticeably after publication (worth an "Updated" line)."""
+        return bool(
+            self.published_at
+            and self.updated_at
+            and (self.updated_at - self.published_at).total_seconds() > 600
+        )
+
+
+class CommentQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def thread_for(self, article):
+        """Approved top-level comments of ``article``, oldest first, with their approved
+        replies prefetched into ``approved_replies``."""
+        replies = Prefetch(
+            "replies",
+            queryset=Comment.objects.approved().order_by("created_at", "pk"),
+            to_attr="approved_replies",
+        )
+        return (
+            self.approved()
+            .filter(article=article, parent__isnull=True)
+            .order_by("created_at", "pk")
+            .prefetch_related(replies)
+        )
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SPAM = "spam", "Spam"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies",
+        help_text="The comment this one replies to (one level deep).",
+    )  # fmt: skip
+    name = models.CharField(max_length=80)
+    email = models.EmailField(blank=True, help_text="Never shown publicly.")
+    body = models.TextField(max_length=3000)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["article", "status", "created_at"], name="comment_thread_idx"),
+            models.Index(fields=["status", "-created_at"], name="comment_queue_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} on {self.article}"
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+
+
+def approved_comment_count():
+    """Annotation: an article's approved comments."""
+    return Count("comments", filter=Q(comments__status=Comment.Status.APPROVED), distinct=True)

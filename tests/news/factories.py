@@ -1,0 +1,65 @@
+import datetime
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from news.models import Article, Author, Comment, Section, Tag
+
+
+class SectionFactory(DjangoModelFactory):
+    class Meta:
+        model = Section
+        django_get_or_create = ("slug",)
+
+    name = "Athletics"
+    slug = "athletics"
+
+
+class TagFactory(DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Tag {n}")
+    slug = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class AuthorFactory(DjangoModelFactory):
+    class Meta:
+        model = Author
+        django_get_or_create = ("slug",)
+
+    name = "Podium staff"
+    slug = "podium-staff"
+
+
+class ArticleFactory(DjangoModelFactory):
+    """A published article by default; pass status/published_at for drafts and schedules."""
+
+    class Meta:
+        model = Article
+
+    title = factory.Sequence(lambda n: f"Headline number {n}")
+    slug = factory.Sequence(lambda n: f"headline-number-{n}")
+    standfirst = "A standfirst that sells the story."
+    body = "First paragraph.\n\nSecond paragraph."
+    section = factory.SubFactory(SectionFactory)
+    status = Article.Status.PUBLISHED
+    published_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=1))
+
+    @factory.post_generation
+    def authors(self, create, extracted, **kwargs):
+        if not create:
+            return
+        self.authors.add(*(extracted if extracted is not None else [AuthorFactory()]))
+
+
+class CommentFactory(DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    article = factory.SubFactory(ArticleFactory)
+    name = factory.Sequence(lambda n: f"Fan {n}")
+    body = "Great race."
+    status = Comment.Status.APPROVED
