@@ -1,0 +1,130 @@
+"""Settings come from the environment, with safe defaults and a fast failure."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_settings(**env):
+    """Import config.settings in a fresh interpreter with exactly ``env`` and print a few values."""
+    code = (
+        "import json, config.settings as s;"
+        "db = s.DATABASES['default'];"
+        "print(json.dumps({'DEBUG': s.DEBUG, 'HTTPS': s.HTTPS, 'SECURE_SSL_REDIRECT': s.SECURE_SSL_REDIRECT,"
+        "'SESSION_COOKIE_SECURE': s.SESSION_COOKIE_SECURE, 'HSTS': s.SECURE_HSTS_SECONDS,"
+        "'ENGINE': db['ENGINE'], 'OPTIONS': db.get('OPTIONS', {}), 'CACHE': s.CACHES['default'],"
+        "'SERVE_MEDIA': s.SERVE_MEDIA, 'STATIC': s.STORAGES['staticfiles']['BACKEND'],"
+        "'ALLOWED_HOSTS': s.ALLOWED_HOSTS, 'SITE_URL': s.SITE_URL}, default=str))"
+    )
+    clean_env = {"PATH": os.environ["PATH"], **env}
+    return subprocess.run(  # noqa: S603 - fixed interpreter and code
+        [sys.executable, "-c", code], cwd=ROOT, env=clean_env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_missing_secret_key_with_debug_off_stops_startup_with_a_clear_message():
+    result = load_settings()
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_defaults_off_and_https_defaults_on_in_production():
+    import json
+
+    result = load_settings(SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["DEBUG"] is False
+    assert values["HTTPS"] is True
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["HSTS"] >= 31536000
+    assert values["SERVE_MEDIA"] is False
+
+
+def test_development_gets_a_dev_key_and_no_https():
+    import json
+
+    result = load_settings(DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["DEBUG"] is True and values["HTTPS"] is False and values["SERVE_MEDIA"] is True
+
+
+def test_sqlite_is_configured_for_concurrent_writers():
+    import json
+
+    result = load_settings(DEBUG="true")
+    values = json.loads(result.stdout)
+    assert values["ENGINE"] == "django.db.backends.sqlite3"
+    options = values["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] >= 5
+    assert "journal_mode=WAL" in options["init_command"]
+
+
+def test_redis_cache_url_uses_django_redis_and_degrades_quietly():
+    import json
+
+    result = load_settings(DEBUG="true", CACHE_URL="redis://127.0.0.1:6379/1")
+    cache = json.loads(result.stdout)["CACHE"]
+    assert cache["BACKEND"] == "django_redis.cache.RedisCache"
+    assert cache["OPTIONS"]["IGNORE_EXCEPTIONS"] is True
+    assert cache["OPTIONS"]["SOCKET_TIMEOUT"] == 1
+
+
+def test_invalid_site_url_is_a_clear_error():
+    result = load_settings(DEBUG="true", SITE_URL="podium.example")
+    assert result.returncode != 0
+    assert "SITE_URL must look like" in result.stderr
+
+
+def test_static_files_have_hashed_compressed_names():
+    result = load_settings(SECRET_KEY="x" * 50)
+    assert "CompressedManifestStaticFilesStorage" in result.stdout
+
+
+@pytest.mark.django_db
+def test_sqlite_writers_wait_for_each_other_instead_of_failing(tmp_path):
+    """Two processes write to one SQLite file at once; with IMMEDIATE transactions and a
+    busy timeout both finish, neither fails with "database is locked"."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("SQLite-specific; the PostgreSQL run covers its own concurrency")
+    db = tmp_path / "concurrent.sqlite3"
+    env = {"PATH": os.environ["PATH"], "DEBUG": "true", "DATABASE_URL": f"sqlite:///{db}"}
+    migrate = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert migrate.returncode == 0, migrate.stderr
+    writer = (
+        "import django, os, time; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
+        "django.setup();"
+        "from django.db import transaction; from news.models import Tag;"
+        "import sys; n = sys.argv[1]\n"
+        "for i in range(40):\n"
+        "    with transaction.atomic():\n"
+        "        Tag.objects.create(name=f'{n}-{i}', slug=f'{n}-{i}'); time.sleep(0.005)\n"
+    )
+    procs = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", writer, name], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
+        )
+        for name in ("a", "b", "c")
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errors
+    counter = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
+        "django.setup(); from news.models import Tag; print(Tag.objects.count())"
+    )
+    count = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", counter], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert count.stdout.strip() == "120"
