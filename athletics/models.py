@@ -150,6 +150,16 @@ class CompetitionEdition(models.Model):
     def get_absolute_url(self):
         return reverse("athletics:edition", kwargs={"slug": self.slug})
 
+    @property
+    def held_note(self):
+        """Return "held 2021" when the edition is known by another year (Tokyo 2020), else nothing."""
+        return "" if str(self.year) in self.name else f"held {self.year}"
+
+    @property
+    def display_name(self):
+        """E.g. "Budapest 2023", or "Tokyo 2020 (held 2021)"."""
+        return f"{self.name} ({self.held_note})" if self.held_note else self.name
+
 
 class AthleteQuerySet(models.QuerySet):
     def for_listing(self):
