@@ -1,19 +1,275 @@
-# Placeholder until the athletics pages land (the names config/urls.py needs).
+"""Reader-facing athletics pages: athletes, profiles, head-to-heads, championships and the
+medal table. Each page runs a fixed number of queries (pinned in tests/athletics/test_views.py)."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404
-from django.views.generic import View
+from django.shortcuts import render
+from django.views.generic import DetailView, ListView
+
+from . import selectors
+from .models import Athlete, CompetitionEdition, Country, Discipline, Result
 
 
-class _Placeholder(View):
-    def get(self, request, *args, **kwargs):
-        raise Http404
+def _absolute(path):
+    return f"{settings.SITE_URL}{path}"
 
 
-AthleteListView = AthleteDetailView = CompetitionListView = EditionDetailView = _Placeholder
+def _page_number(value, num_pages):
+    """Return a valid page number for the ``?page=`` value: anything that is not a whole
+    number (or is below 1) means page 1, a number past the end means the last page."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), max(num_pages, 1))
+
+
+class AthleteListView(ListView):
+    """Athletes by name, filterable by ``?country=GBR`` and ``?discipline=1500-m``, 48 a page.
+
+    Unknown or malformed filter values are ignored (the full list is shown). Bad ``?page=``
+    values never 404 or 500: a value that is not a number shows page 1 and a number past
+    the end shows the last page (see ``_page_number``).
+    """
+
+    template_name = "athletics/athlete_list.html"
+    context_object_name = "athletes"
+    paginate_by = 48
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.countries = list(
+            Country.objects.filter(Exists(Athlete.objects.filter(country=OuterRef("pk")))).order_by("name")
+        )
+        athlete_has_discipline = Athlete.disciplines.through.objects.filter(discipline=OuterRef("pk"))
+        self.disciplines = list(
+            Discipline.objects.filter(
+                Exists(athlete_has_discipline) | Exists(Result.objects.filter(discipline=OuterRef("pk")))
+            ).order_by("sort_order", "name")
+        )
+        code = str(request.GET.get("country", "")).strip().upper()
+        slug = str(request.GET.get("discipline", "")).strip().lower()
+        self.country = next((c for c in self.countries if c.code == code), None)
+        self.discipline = next((d for d in self.disciplines if d.slug == slug), None)
+
+    def get_queryset(self):
+        athletes = Athlete.objects.for_listing().order_by("name", "pk")
+        if self.country:
+            athletes = athletes.filter(country=self.country)
+        if self.discipline:
+            # Events an editor listed on the athlete, or any event with a result on record.
+            listed = Athlete.disciplines.through.objects.filter(
+                athlete=OuterRef("pk"), discipline=self.discipline
+            )
+            raced = Result.objects.filter(athlete=OuterRef("pk"), discipline=self.discipline)
+            athletes = athletes.filter(Exists(listed) | Exists(raced))
+        return athletes
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = Paginator(queryset, page_size)
+        page = paginator.page(_page_number(self.request.GET.get("page"), paginator.num_pages))
+        # A list, so the medal counts and the template share one evaluation.
+        page.object_list = list(page.object_list)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        filters = {}
+        if self.country:
+            filters["country"] = self.country.code
+        if self.discipline:
+            filters["discipline"] = self.discipline.slug
+        canonical_query = dict(filters)
+        if page.number > 1:
+            canonical_query["page"] = page.number
+        query = f"?{urlencode(canonical_query)}" if canonical_query else ""
+        context.update(
+            countries=self.countries,
+            disciplines=self.disciplines,
+            selected_country=self.country,
+            selected_discipline=self.discipline,
+            is_filtered=bool(filters),
+            filter_query=urlencode(filters),
+            medal_counts=selectors.medal_counts_for(athletes=page.object_list),
+            canonical_url=_absolute(f"{self.request.path}{query}"),
+        )
+        return context
+
+
+class AthleteDetailView(DetailView):
+    """An athlete's profile: bio, facts, medal history, best championship marks on record,
+    records held and lost, all results, rivals, related articles and numbered sources."""
+
+    template_name = "athletics/athlete_detail.html"
+    context_object_name = "athlete"
+
+    def get_queryset(self):
+        return Athlete.objects.for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        athlete = self.object
+        profile = selectors.athlete_profile(athlete=athlete)
+        counts = profile.medal_counts
+        url = _absolute(athlete.get_absolute_url())
+        person = {
+            "@context": "https://schema.org",
+            "@type": "Person",
+            "name": athlete.name,
+            "nationality": {"@type": "Country", "name": athlete.country.name},
+            "url": url,
+        }
+        if athlete.birth_date:
+            person["birthDate"] = athlete.birth_date.isoformat()
+        if athlete.birth_place:
+            person["birthPlace"] = {"@type": "Place", "name": athlete.birth_place}
+        if athlete.photo:
+            person["image"] = _absolute(athlete.photo.url)
+        if counts["total"]:
+            medals = ", ".join(f"{counts[m]} {m}" for m in ("gold", "silver", "bronze") if counts[m])
+            summary = f"championship medals on record at Podium: {medals}"
+        else:
+            summary = "no championship medals on record at Podium yet"
+        context.update(
+            profile=profile,
+            medal_counts=counts,
+            canonical_url=url,
+            meta_description=(
+                f"{athlete.name} ({athlete.country.name}): {summary}. "
+                "Medal history, best championship marks, records, results and head-to-heads, with sources."
+            ),
+            person_ld=person,
+        )
+        return context
 
 
 def head_to_head(request, slug, other):
-    raise Http404
+    """Every race two athletes both ran and who finished ahead. The same athlete twice, or
+    an unknown slug, is a 404: there is no head-to-head to show."""
+    if slug == other:
+        raise Http404("An athlete has no head-to-head with themself.")
+    athletes = {a.slug: a for a in Athlete.objects.for_listing().filter(slug__in=[slug, other])}
+    if slug not in athletes or other not in athletes:
+        raise Http404("No such athlete.")
+    athlete, rival = athletes[slug], athletes[other]
+    h2h = selectors.head_to_head(athlete=athlete, rival=rival)
+    path = request.path
+    return render(
+        request,
+        "athletics/head_to_head.html",
+        {
+            "athlete": athlete,
+            "rival": rival,
+            "h2h": h2h,
+            "canonical_url": _absolute(path),
+            "meta_description": (
+                f"{athlete.name} v {rival.name}: {len(h2h.races)} championship "
+                f"race{'s' if len(h2h.races) != 1 else ''} on record at Podium, "
+                f"{h2h.athlete_wins}–{h2h.rival_wins}."
+            ),
+        },
+    )
+
+
+class CompetitionListView(ListView):
+    """Every championship edition on record, newest first, grouped by year."""
+
+    template_name = "athletics/competition_list.html"
+    context_object_name = "editions"
+
+    def get_queryset(self):
+        return selectors.editions_for_listing()
+
+
+class EditionDetailView(DetailView):
+    """One edition: where and when, its medallists per discipline with marks, the other
+    finalists on record, sources, other editions of the championship and related articles."""
+
+    template_name = "athletics/edition_detail.html"
+    context_object_name = "edition"
+
+    def get_queryset(self):
+        return CompetitionEdition.objects.select_related("competition__sport", "country")
+
+    def get_context_data(self, **kwargs):
+        from news.models import Article  # news depends on athletics, not the other way round
+
+        context = super().get_context_data(**kwargs)
+        edition = self.object
+        events = selectors.edition_results(edition=edition)
+        footnotes = selectors.Footnotes()
+        for event in events:
+            for result in event.medallists + event.others:
+                result.footnote = footnotes.cite(result)
+        url = _absolute(edition.get_absolute_url())
+        location = {"@type": "Place", "name": edition.city, "address": {"@type": "PostalAddress"}}
+        location["address"]["addressLocality"] = edition.city
+        if edition.country:
+            location["address"]["addressCountry"] = edition.country.code
+        event_ld = {
+            "@context": "https://schema.org",
+            "@type": "SportsEvent",
+            "name": str(edition),
+            "sport": edition.competition.sport.name,
+            "location": location,
+            "url": url,
+        }
+        if edition.start_date:
+            event_ld["startDate"] = edition.start_date.isoformat()
+        if edition.end_date:
+            event_ld["endDate"] = edition.end_date.isoformat()
+        other_editions = list(
+            CompetitionEdition.objects.filter(competition=edition.competition)
+            .exclude(pk=edition.pk)
+            .order_by("-year", "pk")
+        )
+        articles = list(
+            Article.objects.published().filter(editions=edition).order_by("-published_at", "-pk")[:6]
+        )
+        medal_total = sum(len(event.medallists) for event in events)
+        context.update(
+            events=events,
+            sources=footnotes.sources,
+            other_editions=other_editions,
+            articles=articles,
+            canonical_url=url,
+            event_ld=event_ld,
+            meta_description=(
+                f"{edition}: {medal_total} medallist{'s' if medal_total != 1 else ''} "
+                f"in {len(events)} event{'s' if len(events) != 1 else ''} on record at Podium, "
+                f"with marks and sources."
+            ),
+        )
+        return context
 
 
 def medal_table(request):
-    raise Http404
+    """Medals by country (gold, then silver, then bronze, then name), optionally for one
+    competition (``?competition=olympic-games``; unknown values are ignored). Countries
+    that tie on all three share a rank."""
+    competitions = selectors.medal_table_competitions()
+    slug = str(request.GET.get("competition", "")).strip().lower()
+    competition = next((c for c in competitions if c.slug == slug), None)
+    rows = selectors.medal_table(competition=competition)
+    rank, previous = 0, None
+    for index, country in enumerate(rows, start=1):
+        key = (country.gold, country.silver, country.bronze)
+        if key != previous:
+            rank, previous = index, key
+        country.rank = rank
+    query = f"?{urlencode({'competition': competition.slug})}" if competition else ""
+    return render(
+        request,
+        "athletics/medal_table.html",
+        {
+            "rows": rows,
+            "competitions": competitions,
+            "selected_competition": competition,
+            "canonical_url": _absolute(f"{request.path}{query}"),
+        },
+    )
