@@ -39,6 +39,8 @@ class ArticleFactory(DjangoModelFactory):
 
     class Meta:
         model = Article
+        # The post-generation hooks only add many-to-many rows: no second save needed.
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Headline number {n}")
     slug = factory.Sequence(lambda n: f"headline-number-{n}")
@@ -48,11 +50,34 @@ class ArticleFactory(DjangoModelFactory):
     status = Article.Status.PUBLISHED
     published_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=1))
 
+    class Params:
+        with_hero = factory.Trait(
+            hero_image=factory.django.ImageField(width=1200, height=675, color="navy", filename="hero.jpg"),
+            hero_alt="An illustrated running track",
+            hero_caption="The track in Budapest.",
+            hero_credit="Illustration: Podium",
+        )
+
     @factory.post_generation
     def authors(self, create, extracted, **kwargs):
         if not create:
             return
         self.authors.add(*(extracted if extracted is not None else [AuthorFactory()]))
+
+    @factory.post_generation
+    def tags(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tags.add(*extracted)
+
+    @factory.post_generation
+    def athletes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.athletes.add(*extracted)
+
+    @factory.post_generation
+    def editions(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.editions.add(*extracted)
 
 
 class CommentFactory(DjangoModelFactory):

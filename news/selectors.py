@@ -1,0 +1,252 @@
+"""Reused reads for the news pages: each returns a page-shaped queryset or list whose
+query count does not grow with the data (the joins are inside)."""
+
+import html
+import re
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Prefetch, Q, TextField, Value, prefetch_related_objects
+from django.db.models.functions import Concat
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import mark_safe
+
+from athletics.models import Athlete, CompetitionEdition
+
+from .markdown import fold
+from .models import Article, Comment
+
+
+def lead_story():
+    """The newest published featured article, else the newest published article, or None."""
+    return (
+        Article.objects.published()
+        .select_related("section")
+        .order_by("-is_featured", "-published_at", "-pk")
+        .first()
+    )
+
+
+def home_articles(*, limit):
+    """The lead story and up to ``limit`` other latest articles, authors prefetched in one query."""
+    lead = lead_story()
+    latest = Article.objects.published().select_related("section").order_by("-published_at", "-pk")
+    if lead is not None:
+        latest = latest.exclude(pk=lead.pk)
+    latest = list(latest[:limit])
+    prefetch_related_objects([*([lead] if lead else []), *latest], "authors")
+    return lead, latest
+
+
+def article_detail_queryset():
+    """Published articles with everything the article page shows, in a fixed number of queries."""
+    return (
+        Article.objects.published()
+        .select_related("section")
+        .prefetch_related(
+            "authors",
+            "tags",
+            Prefetch("athletes", queryset=Athlete.objects.for_listing().order_by("name")),
+            Prefetch(
+                "editions",
+                queryset=CompetitionEdition.objects.for_listing().order_by("-year", "competition__level"),
+            ),
+        )
+    )
+
+
+def more_on_this_story(*, article, limit=4):
+    """Up to ``limit`` other published articles sharing an athlete or a tag with ``article``
+    (whose athletes and tags are prefetched), newest first, in one query."""
+    athlete_ids = [athlete.pk for athlete in article.athletes.all()]
+    tag_ids = [tag.pk for tag in article.tags.all()]
+    if not athlete_ids and not tag_ids:
+        return []
+    # Subqueries on the through tables instead of joins: no duplicate rows, no DISTINCT.
+    shares = Q(
+        pk__in=Article.athletes.through.objects.filter(athlete_id__in=athlete_ids).values("article_id")
+    ) | Q(pk__in=Article.tags.through.objects.filter(tag_id__in=tag_ids).values("article_id"))
+    return list(
+        Article.objects.published()
+        .filter(shares)
+        .exclude(pk=article.pk)
+        .select_related("section")
+        .order_by("-published_at", "-pk")[:limit]
+    )
+
+
+def comment_thread(*, article):
+    """The approved comments of ``article`` (oldest first, replies in ``approved_replies``)
+    and how many are shown, in two queries whatever the number of comments."""
+    thread = list(Comment.objects.thread_for(article))
+    count = sum(1 + len(comment.approved_replies) for comment in thread)
+    return thread, count
+
+
+# ---------- Search ----------
+#
+# PostgreSQL: full-text search with the "podium_search" configuration (English stemming
+# behind PostgreSQL's unaccent dictionary, created by migration 0003), ranked by
+# SearchRank, plus a substring match on the folded ``search_document`` so that partial
+# words ("ingebr") are found too. SQLite: the substring match alone. Athletes: their
+# folded name on both.
+#
+# Highlighting never emits unescaped text: matches are first wrapped in two private-use
+# sentinel characters (SearchHeadline's StartSel/StopSel on PostgreSQL, Python here on
+# SQLite), the whole string is escaped, and only then are the sentinels swapped for <mark>.
+
+MAX_QUERY_LENGTH = 500
+# More words than this add nothing to a query a person types, and bound the SQL's size.
+MAX_QUERY_TERMS = 12
+SEARCH_CONFIG = "podium_search"
+START_SEL = "\ue000"
+STOP_SEL = "\ue001"
+_SENTINELS = re.compile(f"([{START_SEL}{STOP_SEL}])")
+
+
+def clean_query(raw):
+    """The query as searched: at most MAX_QUERY_LENGTH characters, without NULs (which
+    PostgreSQL rejects) or sentinels, whitespace collapsed."""
+    text = (raw or "")[:MAX_QUERY_LENGTH]
+    text = text.replace("\x00", " ").replace(START_SEL, " ").replace(STOP_SEL, " ")
+    return " ".join(text.split())
+
+
+def query_terms(query):
+    """The distinct folded words of ``query``, longest first, at most MAX_QUERY_TERMS."""
+    terms = []
+    for word in fold(query).split():
+        if word not in terms:
+            terms.append(word)
+    return sorted(terms[:MAX_QUERY_TERMS], key=len, reverse=True)
+
+
+def _contains_all(field, terms):
+    condition = Q()
+    for term in terms:
+        condition &= Q(**{f"{field}__contains": term})
+    return condition
+
+
+def search_articles(query):
+    """Published articles matching ``query``, best first; on PostgreSQL each carries
+    ``title_headline`` and ``snippet_headline`` (source text with sentinel markers)."""
+    terms = query_terms(query)
+    articles = Article.objects.published().select_related("section").prefetch_related("authors")
+    if not terms:
+        return articles.none()
+    substring = _contains_all("search_document", terms)
+    if connection.vendor != "postgresql":
+        return articles.filter(substring).order_by("-published_at", "-pk")
+
+    ts_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    vector = (
+        SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("standfirst", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("body", weight="C", config=SEARCH_CONFIG)
+    )
+    markers = {"config": SEARCH_CONFIG, "start_sel": START_SEL, "stop_sel": STOP_SEL}
+    return (
+        articles.annotate(document=vector)
+        .filter(Q(document=ts_query) | substring)
+        .annotate(
+            rank=SearchRank(vector, ts_query),
+            title_headline=SearchHeadline("title", ts_query, highlight_all=True, **markers),
+            snippet_headline=SearchHeadline(
+                Concat("standfirst", Value("\n\n"), "body", output_field=TextField()),
+                ts_query,
+                max_words=40,
+                min_words=20,
+                max_fragments=2,
+                **markers,
+            ),
+        )
+        .order_by("-rank", "-published_at", "-pk")
+    )
+
+
+def search_athletes(query, *, limit=12):
+    """Athletes whose folded name contains every word of ``query``, by name."""
+    terms = query_terms(query)
+    if not terms:
+        return []
+    return list(Athlete.objects.for_listing().filter(_contains_all("name_folded", terms))[:limit])
+
+
+def mark_sentinels(text):
+    """Escape ``text`` and turn its sentinel pairs into <mark> elements (always balanced)."""
+    out = []
+    inside = False
+    for piece in _SENTINELS.split(text or ""):
+        if piece == START_SEL:
+            if not inside:
+                out.append("<mark>")
+                inside = True
+        elif piece == STOP_SEL:
+            if inside:
+                out.append("</mark>")
+                inside = False
+        elif piece:
+            out.append(escape(piece))
+    if inside:
+        out.append("</mark>")
+    # Safe: every piece of source text above went through escape().
+    return mark_safe("".join(out))  # noqa: S308
+
+
+def highlight(text, terms, *, width=None):
+    """``text`` escaped, with each occurrence of the folded ``terms`` in <mark>; with
+    ``width``, only about that many characters around the first match."""
+    text = _SENTINELS.sub("", text or "")
+    folded, index = [], []
+    for position, char in enumerate(text):
+        folded_char = fold(char)
+        folded.append(folded_char)
+        index.extend([position] * len(folded_char))
+    folded = "".join(folded)
+
+    spans = []
+    for term in terms:
+        start = folded.find(term)
+        while term and start != -1:
+            spans.append((index[start], index[start + len(term) - 1] + 1))
+            start = folded.find(term, start + len(term))
+    merged = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+
+    begin, end = 0, len(text)
+    if width and len(text) > width:
+        first = merged[0][0] if merged else 0
+        begin = max(0, first - width // 3)
+        if begin:
+            # Start on a word boundary.
+            space = text.find(" ", begin)
+            begin = space + 1 if 0 <= space < first else begin
+        end = min(len(text), begin + width)
+        if end < len(text):
+            space = text.rfind(" ", begin, end)
+            end = space if space > begin else end
+
+    pieces, cursor = [], begin
+    for start, stop in merged:
+        if stop <= begin or start >= end:
+            continue
+        start, stop = max(start, begin), min(stop, end)
+        pieces += [text[cursor:start], START_SEL, text[start:stop], STOP_SEL]
+        cursor = stop
+    pieces.append(text[cursor:end])
+    marked = "".join(pieces)
+    if begin > 0:
+        marked = "… " + marked
+    if end < len(text):
+        marked += " …"
+    return mark_sentinels(marked)
+
+
+def plain_text(article):
+    """The article's standfirst and body as plain text (for a search snippet)."""
+    return f"{article.standfirst}\n\n{html.unescape(strip_tags(article.body_html))}"

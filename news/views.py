@@ -1,0 +1,254 @@
+"""The reader-facing news pages: home, article lists and pages, search, static pages,
+robots.txt, the health check and the error pages.
+
+Every public article comes through ``Article.objects.published()`` (via ``for_listing()``
+or the selectors), so drafts and scheduled articles answer 404.
+"""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db import Error as DatabaseError
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views import defaults
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django.views.generic import DetailView, ListView, TemplateView
+
+from athletics.selectors import featured_athletes, latest_medallists, medal_counts_for
+
+from . import selectors
+from .models import Article, Author, Section, Tag
+
+HOME_LATEST = 9
+SEARCH_PER_PAGE = 10
+
+
+def absolute(path):
+    """``path`` as an absolute URL on SITE_URL (URLs that already are absolute pass)."""
+    if path.startswith(("http://", "https://")):
+        return path
+    return f"{settings.SITE_URL}{path}"
+
+
+def athlete_cards(athletes):
+    """``[{"athlete", "counts"}]`` for the athlete-card include, medal counts in one query."""
+    athletes = list(athletes)
+    counts = medal_counts_for(athletes=athletes) if athletes else {}
+    return [{"athlete": athlete, "counts": counts.get(athlete.pk)} for athlete in athletes]
+
+
+@require_safe
+def home(request):
+    """The home page: lead story, latest articles, featured athletes, latest medallists."""
+    lead, latest = selectors.home_articles(limit=HOME_LATEST)
+    context = {
+        "lead": lead,
+        "latest": latest,
+        "featured_athletes": athlete_cards(featured_athletes(limit=6)),
+        "latest_medallists": latest_medallists(limit=8),
+        "structured_data": {
+            "@context": "https://schema.org",
+            "@type": "WebSite",
+            "name": settings.SITE_NAME,
+            "url": absolute("/"),
+            "potentialAction": {
+                "@type": "SearchAction",
+                "target": absolute(reverse("news:search")) + "?q={search_term_string}",
+                "query-input": "required name=search_term_string",
+            },
+        },
+    }
+    return render(request, "news/home.html", context)
+
+
+class ArticleListMixin:
+    """Owns the list pages' queryset: published articles, newest first, 12 a page.
+
+    A subclass naming ``subject_model`` and ``subject_filter`` lists the articles of the
+    object whose slug is in the URL (unknown slug: 404).
+
+    Bad ``?page=`` values are Django's ListView rules, kept on purpose: a value that is not
+    a whole number ("abc", "1.5", a 5000-digit number) or names no page ("0", "-1",
+    "99999") answers 404, because that URL names no page of the list; page 1 of an empty
+    list is a 200 with an empty state, and "last" is the last page. Never a 500.
+    """
+
+    paginate_by = 12
+    context_object_name = "articles"
+    template_name = "news/article_list.html"
+    subject_model = None
+    subject_filter = None
+
+    def get_queryset(self):
+        articles = Article.objects.for_listing()
+        if self.subject_model is None:
+            self.subject = None
+            return articles
+        self.subject = get_object_or_404(self.subject_model, slug=self.kwargs["slug"])
+        return articles.filter(**{self.subject_filter: self.subject})
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.subject, **kwargs)
+
+
+class ArticleListView(ArticleListMixin, ListView):
+    """/news/: every published article."""
+
+    extra_context = {"list_kind": "all"}
+
+
+class SectionArticleListView(ArticleListMixin, ListView):
+    """/news/section/<slug>/: the articles of one section."""
+
+    subject_model = Section
+    subject_filter = "section"
+    extra_context = {"list_kind": "section"}
+
+
+class TagArticleListView(ArticleListMixin, ListView):
+    """/news/tag/<slug>/: the articles with one tag."""
+
+    subject_model = Tag
+    subject_filter = "tags"
+    extra_context = {"list_kind": "tag"}
+
+
+class AuthorArticleListView(ArticleListMixin, ListView):
+    """/news/author/<slug>/: the articles by one author."""
+
+    subject_model = Author
+    subject_filter = "authors"
+    extra_context = {"list_kind": "author"}
+
+
+class ArticleDetailView(DetailView):
+    """/news/<slug>/: one published article with its athletes, editions and comments."""
+
+    template_name = "news/article_detail.html"
+    context_object_name = "article"
+
+    def get_queryset(self):
+        return selectors.article_detail_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        article = self.object
+        thread, comment_count = selectors.comment_thread(article=article)
+        context.update(
+            athlete_cards=athlete_cards(article.athletes.all()),
+            more_on_this_story=selectors.more_on_this_story(article=article),
+            comments=thread,
+            comment_count=comment_count,
+            structured_data=self.structured_data(article),
+        )
+        return context
+
+    @staticmethod
+    def structured_data(article):
+        """The schema.org NewsArticle describing ``article``."""
+        data = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": article.title,
+            "description": article.standfirst,
+            "url": absolute(article.get_absolute_url()),
+            "mainEntityOfPage": absolute(article.get_absolute_url()),
+            "datePublished": article.published_at.isoformat(),
+            "dateModified": (article.updated_at or article.published_at).isoformat(),
+            "articleSection": article.section.name,
+            "keywords": [tag.name for tag in article.tags.all()],
+            "author": [
+                {"@type": "Person", "name": author.name, "url": absolute(author.get_absolute_url())}
+                for author in article.authors.all()
+            ]
+            or [{"@type": "Organization", "name": settings.SITE_NAME}],
+            "publisher": {
+                "@type": "Organization",
+                "name": settings.SITE_NAME,
+                "url": absolute("/"),
+                "logo": {"@type": "ImageObject", "url": absolute(static("img/favicon.svg"))},
+            },
+        }
+        if article.hero_image:
+            data["image"] = [absolute(article.hero_image.url)]
+        return data
+
+
+@require_safe
+def search(request):
+    """/search/?q=: articles and athletes matching the query, articles paginated.
+
+    The query is cut to 500 characters; an empty query shows the form and no results.
+    Pagination is lenient here (a search URL is typed and edited by people, and is never
+    indexed): a ``?page=`` that is not a number shows page 1, one past the end shows the
+    last page.
+    """
+    query = selectors.clean_query(request.GET.get("q", ""))
+    terms = selectors.query_terms(query)
+    page, athletes = None, []
+    if terms:
+        paginator = Paginator(selectors.search_articles(query), SEARCH_PER_PAGE)
+        page = paginator.get_page(request.GET.get("page"))
+        for article in page.object_list:
+            if hasattr(article, "snippet_headline"):
+                article.title_html = selectors.mark_sentinels(article.title_headline)
+                article.snippet_html = selectors.mark_sentinels(article.snippet_headline)
+            else:
+                article.title_html = selectors.highlight(article.title, terms)
+                article.snippet_html = selectors.highlight(selectors.plain_text(article), terms, width=240)
+        if page.number == 1:
+            athletes = selectors.search_athletes(query)
+            for athlete in athletes:
+                athlete.name_html = selectors.highlight(athlete.name, terms)
+    context = {
+        "search_query": query,
+        "page_obj": page,
+        "athletes": athletes,
+        "result_count": (page.paginator.count if page else 0) + len(athletes),
+    }
+    return render(request, "news/search.html", context)
+
+
+class PageView(TemplateView):
+    """A short static page (privacy, house rules); the template is given in the URLconf."""
+
+
+@require_safe
+def robots_txt(request):
+    """robots.txt: everything but search may be crawled; where the sitemap is. The admin
+    URL is deliberately not named (it would only advertise it)."""
+    lines = [
+        "User-agent: *",
+        f"Disallow: {reverse('news:search')}",
+        "",
+        f"Sitemap: {absolute(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """200 {"status": "ok"} once the database has answered a query; 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def page_not_found(request, exception):
+    """The branded 404 page (templates/404.html, within the site layout)."""
+    return defaults.page_not_found(request, exception, template_name="404.html")
+
+
+def server_error(request):
+    """The branded 500 page: a self-contained template rendered without the request
+    context or the database, which may be what failed."""
+    return defaults.server_error(request, template_name="500.html")

@@ -1,0 +1,158 @@
+import datetime
+import xml.etree.ElementTree as ET  # parses only our own responses
+from http import HTTPStatus
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+from django.utils import timezone
+
+from news.models import Article
+
+from .factories import ArticleFactory, AuthorFactory, SectionFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+SITE_URL = "https://podium.example"
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+@pytest.fixture
+def articles():
+    author = AuthorFactory(name="Ada Writer", slug="ada-writer")
+    published = ArticleFactory(
+        title="Kerr wins", slug="kerr-wins", standfirst="Gold in Budapest.", authors=[author],
+        tags=[TagFactory(name="Rivalry", slug="rivalry")],
+        published_at=timezone.now() - datetime.timedelta(days=1),
+    )  # fmt: skip
+    road = ArticleFactory(
+        title="Road story", slug="road-story", section=SectionFactory(name="Road", slug="road")
+    )
+    ArticleFactory(title="Draft story", slug="draft-story", status=Article.Status.DRAFT)
+    ArticleFactory(
+        title="Scheduled story",
+        slug="scheduled-story",
+        published_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    return published, road
+
+
+# A request for another host must not leak into any URL (the test client's host is "testserver").
+HOST = {"HTTP_HOST": "evil.example"}
+
+
+def test_rss_feed_lists_published_articles_with_site_url_links(client, settings, articles):
+    settings.ALLOWED_HOSTS = ["evil.example", "testserver"]
+    response = client.get("/feeds/latest/", **HOST)
+
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"].startswith("application/rss+xml")
+    body = response.content.decode()
+    assert "evil.example" not in body
+    assert "Draft story" not in body
+    assert "Scheduled story" not in body
+    channel = ET.fromstring(response.content).find("channel")  # noqa: S314 (our own feed)
+    assert channel.findtext("link") == f"{SITE_URL}/news/"
+    assert channel.find(f"{ATOM}link").get("href") == f"{SITE_URL}/feeds/latest/"
+    items = {item.findtext("title"): item for item in channel.findall("item")}
+    assert set(items) == {"Kerr wins", "Road story"}
+    kerr = items["Kerr wins"]
+    assert kerr.findtext("link") == f"{SITE_URL}/news/kerr-wins/"
+    assert kerr.findtext("description") == "Gold in Budapest."
+    assert kerr.findtext("pubDate")
+    assert "Ada Writer" in kerr.findtext("{http://purl.org/dc/elements/1.1/}creator")
+    assert {c.text for c in kerr.findall("category")} == {"Athletics", "Rivalry"}
+
+
+def test_atom_feed_has_absolute_links_published_and_updated(client, settings, articles):
+    settings.ALLOWED_HOSTS = ["evil.example", "testserver"]
+    response = client.get("/feeds/latest/atom/", **HOST)
+
+    assert response.status_code == HTTPStatus.OK
+    assert "evil.example" not in response.content.decode()
+    feed = ET.fromstring(response.content)  # noqa: S314 (our own feed)
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href") == f"{SITE_URL}/feeds/latest/atom/"
+    entries = {e.findtext(f"{ATOM}title"): e for e in feed.findall(f"{ATOM}entry")}
+    kerr = entries["Kerr wins"]
+    assert kerr.find(f"{ATOM}link").get("href") == f"{SITE_URL}/news/kerr-wins/"
+    assert kerr.findtext(f"{ATOM}published")
+    assert kerr.findtext(f"{ATOM}updated")
+    assert kerr.findtext(f"{ATOM}author/{ATOM}name") == "Ada Writer"
+    assert kerr.findtext(f"{ATOM}summary") == "Gold in Budapest."
+
+
+@pytest.mark.parametrize("suffix", ["", "atom/"])
+def test_section_feeds_list_only_the_section(client, articles, suffix):
+    response = client.get(f"/feeds/section/road/{suffix}")
+
+    assert response.status_code == HTTPStatus.OK
+    body = response.content.decode()
+    assert "Road story" in body
+    assert "Kerr wins" not in body
+    assert f"{SITE_URL}/news/road-story/" in body
+    assert f"{SITE_URL}/feeds/section/road/{suffix}" in body
+
+
+@pytest.mark.parametrize("suffix", ["", "atom/"])
+def test_unknown_section_feed_is_404(client, suffix):
+    assert client.get(f"/feeds/section/nope/{suffix}").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_feed_queries_do_not_grow_with_articles(client, django_assert_max_num_queries):
+    for _ in range(25):
+        ArticleFactory(tags=[TagFactory()])
+
+    with django_assert_max_num_queries(3):
+        assert client.get("/feeds/latest/").status_code == HTTPStatus.OK
+
+
+def test_sitemap_lists_published_articles_and_sections_on_site_url(client, settings, articles):
+    settings.ALLOWED_HOSTS = ["evil.example", "testserver"]
+    published, road = articles
+
+    response = client.get("/sitemap.xml", **HOST)
+
+    assert response.status_code == HTTPStatus.OK
+    assert "evil.example" not in response.content.decode()
+    urls = {
+        url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod")
+        for url in ET.fromstring(response.content).findall(f"{SITEMAP}url")  # noqa: S314 (our own sitemap)
+    }
+    assert urls[f"{SITE_URL}/news/kerr-wins/"] == published.updated_at.date().isoformat()
+    assert f"{SITE_URL}/news/road-story/" in urls
+    assert f"{SITE_URL}/news/section/athletics/" in urls
+    assert urls[f"{SITE_URL}/news/section/road/"] == road.updated_at.date().isoformat()
+    assert f"{SITE_URL}/news/draft-story/" not in urls
+    assert f"{SITE_URL}/news/scheduled-story/" not in urls
+
+
+def test_robots_txt_points_to_the_sitemap_and_blocks_search(client, settings):
+    response = client.get("/robots.txt")
+
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"].startswith("text/plain")
+    lines = response.content.decode().splitlines()
+    assert "User-agent: *" in lines
+    assert "Disallow: /search/" in lines
+    assert f"Sitemap: {SITE_URL}/sitemap.xml" in lines
+    assert "admin" not in response.content.decode().lower()
+
+
+def test_healthz_is_ok_after_a_database_query(client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get("/healthz")
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_is_503_when_the_database_fails(client):
+    with mock.patch("news.views.connection.cursor", side_effect=OperationalError("server closed")):
+        response = client.get("/healthz")
+
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.json() == {"status": "unavailable"}
+    assert "no-cache" in response["Cache-Control"]
+    assert "server closed" not in response.content.decode()
