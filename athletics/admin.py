@@ -1,8 +1,13 @@
 """Admin for athletes and championship data. The full newsroom (mark entry in notation,
 record chains, roles) is built on top of this in the editors' issue."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.html import format_html
 
+from news.forms import ImageWithTextMixin
+
+from .forms import RecordForm, ResultForm
 from .models import Athlete, Competition, CompetitionEdition, Country, Discipline, Record, Result, Sport
 
 
@@ -35,8 +40,29 @@ class CompetitionAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class ResultInline(admin.TabularInline):
+    model = Result
+    form = ResultForm
+    extra = 0
+    show_change_link = True
+    fields = ["athlete", "edition", "discipline", "round", "position", "mark", "medal", "source"]
+    autocomplete_fields = ["athlete", "edition"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("athlete", "edition__competition", "discipline")
+
+
+class EditionResultInline(ResultInline):
+    fields = ["discipline", "round", "athlete", "position", "mark", "medal", "source"]
+
+
+class AthleteResultInline(ResultInline):
+    fields = ["edition", "discipline", "round", "position", "mark", "medal", "source"]
+
+
 @admin.register(CompetitionEdition)
 class CompetitionEditionAdmin(admin.ModelAdmin):
+    inlines = [EditionResultInline]
     list_display = ["__str__", "year", "city", "indoor"]
     list_filter = ["competition", "indoor"]
     list_select_related = ["competition"]
@@ -44,8 +70,30 @@ class CompetitionEditionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["country"]
 
 
+class AthleteAdminForm(ImageWithTextMixin, forms.ModelForm):
+    image_field, alt_field, credit_field = "photo", "photo_alt", "photo_credit"
+
+    class Meta:
+        model = Athlete
+        fields = [
+            "name", "slug", "country", "sex", "birth_date", "birth_place", "disciplines", "photo",
+            "photo_alt", "photo_credit", "bio", "is_active", "is_featured", "facts_verified_on",
+        ]  # fmt: skip
+
+    def clean_photo(self):
+        return self.clean_image()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_image_text(cleaned)
+        return cleaned
+
+
 @admin.register(Athlete)
 class AthleteAdmin(admin.ModelAdmin):
+    form = AthleteAdminForm
+    inlines = [AthleteResultInline]
+    readonly_fields = ["photo_preview"]
     list_display = ["name", "country", "sex", "is_active", "is_featured"]
     list_filter = ["country", "sex", "is_featured", "disciplines"]
     list_select_related = ["country"]
@@ -54,9 +102,18 @@ class AthleteAdmin(admin.ModelAdmin):
     autocomplete_fields = ["country"]
     filter_horizontal = ["disciplines"]
 
+    @admin.display(description="preview")
+    def photo_preview(self, obj):
+        if not obj.photo:
+            return "No photo"
+        return format_html(
+            '<img src="{}" alt="{}" style="max-width: 240px; height: auto">', obj.photo.url, obj.photo_alt
+        )
+
 
 @admin.register(Result)
 class ResultAdmin(admin.ModelAdmin):
+    form = ResultForm
     list_display = ["athlete", "edition", "discipline", "round", "position", "mark_display", "medal"]
     list_filter = ["edition", "discipline", "medal"]
     list_select_related = ["athlete", "edition__competition", "discipline"]
@@ -70,6 +127,7 @@ class ResultAdmin(admin.ModelAdmin):
 
 @admin.register(Record)
 class RecordAdmin(admin.ModelAdmin):
+    form = RecordForm
     list_display = ["__str__", "athlete", "year", "superseded_by"]
     list_filter = ["kind", "discipline", "sex"]
     list_select_related = [
@@ -84,4 +142,4 @@ class RecordAdmin(admin.ModelAdmin):
     ]
     search_fields = ["athlete__name"]
     autocomplete_fields = ["athlete"]
-    raw_id_fields = ["superseded_by"]
+    readonly_fields = ["superseded_by"]

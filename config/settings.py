@@ -180,3 +180,17 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Comments (see README, "Comments").
+COMMENTS_MODERATION = env.str("COMMENTS_MODERATION", default="auto")
+if COMMENTS_MODERATION not in {"auto", "pre"}:
+    raise ImproperlyConfigured("COMMENTS_MODERATION must be 'auto' or 'pre'.")
+COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=30)
+COMMENTS_RATE = env.str("COMMENTS_RATE", default="5/m,20/h")
+COMMENTS_BLOCKLIST = [w.strip().lower() for w in env.list("COMMENTS_BLOCKLIST", default=[]) if w.strip()]
+COMMENTS_PER_PAGE = 50
+COMMENTS_MIN_SECONDS = 2
+COMMENTS_DATA_RETENTION_DAYS = 90
+# The header a trusted reverse proxy puts the client address in, e.g. X-Forwarded-For.
+# Empty: REMOTE_ADDR is the client (no proxy, or one we do not trust).
+TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")

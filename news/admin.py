@@ -1,16 +1,23 @@
-"""Admin for articles and comments. The full newsroom (actions, preview, roles,
-moderation queue) is built on top of this in the editors' issue."""
+"""The newsroom: articles, sections, tags, authors and the comment moderation queue."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from .models import Article, Author, Comment, Section, Tag, approved_comment_count
+from .forms import ArticleAdminForm
+from .models import Article, Author, Comment, Section, Tag
 
 
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "sort_order"]
     prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
 
 
 @admin.register(Tag)
@@ -26,36 +33,204 @@ class AuthorAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["user"]
+
+
+def update_and_log(modeladmin, request, queryset, verb, **changes):
+    """Apply ``changes`` to the rows of ``queryset`` in one UPDATE, record each change in
+    the admin log (the audit trail) and report how many rows changed."""
+    changed = list(queryset.values_list("pk", flat=True))
+    if changed:
+        queryset.model.objects.filter(pk__in=changed).update(**changes)
+        LogEntry.objects.log_actions(
+            user_id=request.user.pk,
+            queryset=queryset.model.objects.filter(pk__in=changed),
+            action_flag=CHANGE,
+            change_message=f"{verb.capitalize()} (admin action).",
+        )
+    meta = queryset.model._meta
+    noun = meta.verbose_name if len(changed) == 1 else meta.verbose_name_plural
+    modeladmin.message_user(request, f"{len(changed)} {noun} {verb}.", messages.SUCCESS)
 
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "section", "status", "published_at", "is_featured", "approved_comments"]
-    list_filter = ["status", "section", "is_featured", "tags"]
+    form = ArticleAdminForm
+    list_display = [
+        "title",
+        "section",
+        "status",
+        "published_at",
+        "byline",
+        "approved_comments",
+        "pending_comments",
+        "is_featured",
+    ]
+    list_filter = ["status", "section", "tags", "authors", "is_featured", "published_at"]
     list_select_related = ["section"]
     search_fields = ["title", "standfirst", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["tags", "athletes", "editions", "authors"]
+    autocomplete_fields = ["tags", "authors", "athletes", "editions"]
     list_per_page = 50
+    actions = ["publish_now", "unpublish", "feature", "unfeature"]
+    readonly_fields = ["comment_summary", "last_changed"]
+    fieldsets = [
+        ("Story", {"fields": ["title", "slug", "standfirst", "body"]}),
+        ("Media", {"fields": ["hero_image", "hero_alt", "hero_caption", "hero_credit"]}),
+        ("Relations", {"fields": ["section", "tags", "authors", "athletes", "editions"]}),
+        (
+            "Publishing",
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "is_featured",
+                    "comments_open",
+                    "comment_summary",
+                    "last_changed",
+                ],
+                "description": "Published with a time in the future: scheduled, invisible until then.",
+            },
+        ),
+    ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_approved_comments=approved_comment_count())
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _approved=Count("comments", filter=Q(comments__status=Comment.Status.APPROVED)),
+                _pending=Count("comments", filter=Q(comments__status=Comment.Status.PENDING)),
+            )
+            .prefetch_related("authors")
+        )
 
-    @admin.display(description="comments", ordering="_approved_comments")
+    @admin.display(description="by")
+    def byline(self, obj):
+        return ", ".join(author.name for author in obj.authors.all())
+
+    @admin.display(description="approved", ordering="_approved")
     def approved_comments(self, obj):
-        return obj._approved_comments
+        return obj._approved
+
+    @admin.display(description="pending", ordering="_pending")
+    def pending_comments(self, obj):
+        return obj._pending
+
+    @admin.display(description="comments")
+    def comment_summary(self, obj):
+        if not obj.pk:
+            return "—"
+        url = reverse("admin:news_comment_changelist") + f"?article__id__exact={obj.pk}&status__exact=all"
+        return format_html(
+            '{} approved, {} pending — <a href="{}">moderate this article’s comments</a>',
+            obj._approved,
+            obj._pending,
+            url,
+        )
+
+    @admin.display(description="last changed")
+    def last_changed(self, obj):
+        if not obj.pk:
+            return "—"
+        entry = (
+            LogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(Article), object_id=str(obj.pk)
+            )
+            .select_related("user")
+            .order_by("-action_time")
+            .first()
+        )
+        if entry is None:
+            return "No admin changes recorded"
+        return f"{entry.user.get_username()}, {timezone.localtime(entry.action_time):%d %b %Y %H:%M}"
+
+    @admin.action(description="Publish now", permissions=["change"])
+    def publish_now(self, request, queryset):
+        now = timezone.now()
+        due = queryset.exclude(status=Article.Status.PUBLISHED, published_at__lte=now)
+        update_and_log(
+            self, request, due, "published", status=Article.Status.PUBLISHED, published_at=now, updated_at=now
+        )
+
+    @admin.action(description="Unpublish (back to draft)", permissions=["change"])
+    def unpublish(self, request, queryset):
+        published = queryset.filter(status=Article.Status.PUBLISHED)
+        update_and_log(
+            self, request, published, "unpublished", status=Article.Status.DRAFT, updated_at=timezone.now()
+        )
+
+    @admin.action(description="Feature", permissions=["change"])
+    def feature(self, request, queryset):
+        update_and_log(self, request, queryset.filter(is_featured=False), "featured", is_featured=True)
+
+    @admin.action(description="Stop featuring", permissions=["change"])
+    def unfeature(self, request, queryset):
+        update_and_log(self, request, queryset.filter(is_featured=True), "unfeatured", is_featured=False)
+
+
+class CommentStatusFilter(admin.SimpleListFilter):
+    """Defaults to the moderation queue: pending comments."""
+
+    title = "status"
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        return [("all", "All"), *Comment.Status.choices]
+
+    def choices(self, changelist):
+        value = self.value() or Comment.Status.PENDING
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or Comment.Status.PENDING
+        if value == "all":
+            return queryset
+        if value not in Comment.Status.values:
+            return queryset.none()
+        return queryset.filter(status=value)
 
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["excerpt", "name", "article", "status", "created_at"]
-    list_filter = ["status"]
+    list_display = ["excerpt", "name", "article_link", "status", "created_at"]
+    list_filter = [CommentStatusFilter, "article"]
     list_select_related = ["article"]
     search_fields = ["body", "name"]
     raw_id_fields = ["article", "parent"]
-    date_hierarchy = "created_at"
+    readonly_fields = ["created_at"]
+    ordering = ["-created_at"]
+    actions = ["approve", "reject", "mark_spam"]
 
     @admin.display(description="comment")
     def excerpt(self, obj):
         return Truncator(obj.body).words(12)
+
+    @admin.display(description="article", ordering="article__title")
+    def article_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:news_article_change", args=[obj.article_id]),
+            obj.article.title,
+        )
+
+    def _set_status(self, request, queryset, status, verb):
+        update_and_log(self, request, queryset.exclude(status=status), verb, status=status)
+
+    @admin.action(description="Approve", permissions=["change"])
+    def approve(self, request, queryset):
+        self._set_status(request, queryset, Comment.Status.APPROVED, "approved")
+
+    @admin.action(description="Reject", permissions=["change"])
+    def reject(self, request, queryset):
+        self._set_status(request, queryset, Comment.Status.REJECTED, "rejected")
+
+    @admin.action(description="Mark as spam", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self._set_status(request, queryset, Comment.Status.SPAM, "marked as spam")

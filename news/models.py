@@ -227,3 +227,28 @@ class Comment(models.Model):
 def approved_comment_count():
     """Annotation: an article's approved comments."""
     return Count("comments", filter=Q(comments__status=Comment.Status.APPROVED), distinct=True)
+
+
+class CommentReport(models.Model):
+    """A reader's report of a comment. It never hides the comment; it moves it up the
+    moderators' queue. One report per client per comment."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam or advertising"
+        ABUSE = "abuse", "Abusive or hateful"
+        OFF_TOPIC = "off_topic", "Off topic"
+        PERSONAL = "personal", "Shares personal information"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    client_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "client_hash"], name="commentreport_one_per_client"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()}: comment {self.comment_id}"

@@ -20,3 +20,6 @@ STORAGES = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SITE_URL = "https://podium.example"
+# Serve static files from the finders (no collectstatic in tests; the browser tests need CSS).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
