@@ -11,7 +11,7 @@ import datetime
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
 
 from .marks import is_better
 from .models import Athlete, Competition, CompetitionEdition, Country, Medal, Record, Result
@@ -109,7 +109,7 @@ def athlete_results(*, athlete):
         .select_related("edition__competition", "edition__country", "discipline")
         .order_by(
             "-edition__year",
-            "-edition__start_date",
+            F("edition__start_date").desc(nulls_last=True),
             "edition__competition__level",
             "discipline__sort_order",
             "discipline__name",
@@ -425,7 +425,7 @@ def editions_for_listing():
             result_count=Count("results", distinct=True),
             medal_count=Count("results", filter=~Q(results__medal=Medal.NONE), distinct=True),
         )
-        .order_by("-year", "-start_date", "competition__level", "name", "pk")
+        .order_by("-year", F("start_date").desc(nulls_last=True), "competition__level", "name", "pk")
     )
 
 

@@ -267,7 +267,7 @@ class TestAthleteDetail:
     def test_medal_history_table(self, client, world):
         response = client.get("/athletes/josh-kerr/")
         html = response.content.decode()
-        table = html.split('class="data-table medal-history"')[1].split("</table>")[0]
+        table = html.split('class="data-table data-table--stack medal-history"')[1].split("</table>")[0]
         assert "Championships on record at" in table
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table))
         # Olympic Games (level 1) before World Championships; each row: competition, year, city, event.
@@ -455,9 +455,9 @@ class TestCompetitions:
         assert "Olympic Games Tokyo 2020" in text
         assert "Tokyo 2020 was held 2021" in text
         assert "dates not on record" in text
-        assert "Gold 1 Jakob Ingebrigtsen NOR 3:28.32 CR" in text
-        assert "Silver 2 Timothy Cheruiyot KEN 3:29.01" in text
-        assert "Bronze 3 Josh Kerr GBR 3:29.05 PB" in text
+        assert "Gold Place 1 Jakob Ingebrigtsen NOR 3:28.32 CR" in text
+        assert "Silver Place 2 Timothy Cheruiyot KEN 3:29.01" in text
+        assert "Bronze Place 3 Josh Kerr GBR 3:29.05 PB" in text
         assert "Other finalists on record" in text
         assert "Fourth Man" in text and "not on record" in text
         event = json_ld(response)
