@@ -181,10 +181,21 @@ def athlete_records(*, athlete):
     )
 
 
+def record_kind_label(record):
+    """The kind with its scope: "world indoor best", "Olympic Games record", "Norway record"."""
+    if record.kind == Record.Kind.CHAMPIONSHIP:
+        return f"{record.competition.name} record"
+    if record.kind == Record.Kind.NATIONAL:
+        return f"{record.country.name} record"
+    if record.kind == Record.Kind.AREA:
+        return f"{record.area} record"
+    return record.get_kind_display().lower()
+
+
 def record_standing(record):
     """E.g. "world indoor best since 2024" or "world indoor best 2015–2024, superseded by
     Josh Kerr" (the superseding record and its athlete should be selected)."""
-    return f"{record.get_kind_display().lower()} {record.standing}"
+    return f"{record_kind_label(record)} {record.standing}"
 
 
 def record_superseded_text(record):
@@ -283,6 +294,7 @@ def athlete_profile(*, athlete):
         result.footnote = footnotes.cite(result)
     for record in records:
         record.footnote = footnotes.cite(record)
+        record.kind_label = record_kind_label(record)
         record.standing_text = record_standing(record)
         record.superseded_text = record_superseded_text(record)
         try:

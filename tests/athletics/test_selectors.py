@@ -332,3 +332,33 @@ def test_edition_results_medallists_and_other_finalists(django_assert_num_querie
     assert events[0].medallists == [gold, bronze]
     assert events[0].others == [fourth]
     assert events[1].medallists == [gold5000]
+
+
+def test_record_standing_names_the_scope():
+    olympics = CompetitionFactory(name="Olympic Games")
+    m1500 = DisciplineFactory(name="1500 m")
+    hocker = AthleteFactory(name="Cole Hocker")
+    current = RecordFactory(
+        kind="championship", competition=olympics, discipline=m1500, athlete=hocker, mark=20765, year=2024
+    )
+    old = RecordFactory(
+        kind="championship",
+        competition=olympics,
+        discipline=m1500,
+        mark=20832,
+        year=2021,
+        superseded_by=current,
+    )
+    national = RecordFactory(
+        kind="national",
+        country=CountryFactory(code="GBR", name="Great Britain & N.I."),
+        discipline=m1500,
+        mark=20779,
+        year=2024,
+    )
+    [current, old, national] = [
+        selectors.athlete_records(athlete=r.athlete)[0] for r in (current, old, national)
+    ]
+    assert selectors.record_standing(current) == "Olympic Games record since 2024"
+    assert selectors.record_standing(old) == "Olympic Games record 2021–2024, superseded by Cole Hocker"
+    assert selectors.record_standing(national) == "Great Britain & N.I. record since 2024"
