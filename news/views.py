@@ -22,16 +22,10 @@ from athletics.selectors import featured_athletes, latest_medallists, medal_coun
 
 from . import selectors
 from .models import Article, Author, Section, Tag
+from .templatetags.news_tags import absolute
 
 HOME_LATEST = 9
 SEARCH_PER_PAGE = 10
-
-
-def absolute(path):
-    """``path`` as an absolute URL on SITE_URL (URLs that already are absolute pass)."""
-    if path.startswith(("http://", "https://")):
-        return path
-    return f"{settings.SITE_URL}{path}"
 
 
 def athlete_cards(athletes):
