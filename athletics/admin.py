@@ -9,6 +9,7 @@ from news.forms import ImageWithTextMixin
 
 from .forms import RecordForm, ResultForm
 from .models import Athlete, Competition, CompetitionEdition, Country, Discipline, Record, Result, Sport
+from .services import record_create
 
 
 @admin.register(Sport)
@@ -128,8 +129,8 @@ class ResultAdmin(admin.ModelAdmin):
 @admin.register(Record)
 class RecordAdmin(admin.ModelAdmin):
     form = RecordForm
-    list_display = ["__str__", "athlete", "year", "superseded_by"]
-    list_filter = ["kind", "discipline", "sex"]
+    list_display = ["__str__", "athlete", "year", "is_current", "superseded_by"]
+    list_filter = ["is_current", "kind", "discipline", "sex"]
     list_select_related = [
         "athlete",
         "discipline",
@@ -142,4 +143,11 @@ class RecordAdmin(admin.ModelAdmin):
     ]
     search_fields = ["athlete__name"]
     autocomplete_fields = ["athlete"]
-    readonly_fields = ["superseded_by"]
+    readonly_fields = ["is_current", "superseded_by"]
+
+    def save_model(self, request, obj, form, change):
+        supersedes = form.cleaned_data.get("supersedes")
+        if supersedes is not None and supersedes.is_current:
+            record_create(record=obj, supersedes=supersedes)
+        else:
+            obj.save()

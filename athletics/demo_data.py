@@ -492,6 +492,7 @@ def load_athletics_demo(*, warn=print):
                         venue=data["venue"],
                         source=data["source"],
                         superseded_by=records.get(data.get("superseded_by")),
+                        is_current=records.get(data.get("superseded_by")) is None,
                     )
             except IntegrityError:
                 warn(f"Skipped the demo record {data['key']}: it conflicts with records an editor changed.")

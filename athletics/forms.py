@@ -103,6 +103,12 @@ class RecordForm(MarkInputMixin, forms.ModelForm):
             f"{r.title}: {r.mark_display} ({r.athlete}, {r.year})"
         )
 
+    def _previous(self):
+        """The record this one already superseded, if any."""
+        if not self.instance.pk:
+            return None
+        return Record.objects.filter(superseded_by=self.instance).first()
+
     def clean(self):
         cleaned = super().clean()
         self._clean_mark(cleaned)
@@ -133,16 +139,17 @@ class RecordForm(MarkInputMixin, forms.ModelForm):
         if self.errors:
             return cleaned
 
-        current = Record.objects.current().filter(**scope)
+        others = Record.objects.current().filter(**scope)
         if self.instance.pk:
-            current = current.exclude(pk=self.instance.pk)
-        current = current.first()
+            others = others.exclude(pk=self.instance.pk)
+        current = others.first()
         superseded = cleaned.get("supersedes")
-        if superseded is not None and superseded != current:
+        previous = self._previous()
+        if superseded is not None and superseded != current and superseded != previous:
             self.add_error(
                 "supersedes", "Choose the current record of the same kind, discipline, sex and scope."
             )
-        elif current is not None and superseded is None and self.instance.superseded_by_id is None:
+        elif current is not None and superseded is None and self.instance.is_current:
             self.add_error(
                 "supersedes",
                 f"There is already a current record: {current.mark_display} by {current.athlete} "

@@ -326,7 +326,7 @@ class Result(SourcedFact):
 
 class RecordQuerySet(models.QuerySet):
     def current(self):
-        return self.filter(superseded_by__isnull=True)
+        return self.filter(is_current=True)
 
     def for_listing(self):
         return self.select_related(
@@ -336,8 +336,11 @@ class RecordQuerySet(models.QuerySet):
 
 class Record(SourcedFact):
     """A record or best. Its history is a chain: each record points to the one that
-    superseded it; the current record of a kind, discipline, sex and scope is the one
-    nothing has superseded, and the database allows only one such record."""
+    superseded it. ``is_current`` is a column of its own, not derived from the chain,
+    because a record can stop being current without its successor being on record at
+    Podium, and because a partial unique index on it is what lets the database allow only
+    one current record per kind, discipline, sex and scope. Superseding goes through
+    ``services.record_create`` so the chain and the flag change together."""
 
     class Kind(models.TextChoices):
         WORLD_RECORD = "wr", "World record"
@@ -365,6 +368,11 @@ class Record(SourcedFact):
     date = models.DateField(null=True, blank=True)
     year = models.PositiveSmallIntegerField(help_text="The year it was set (also when the date is unknown).")
     venue = models.CharField(max_length=120, blank=True)
+    is_current = models.BooleanField(
+        "current",
+        default=True,
+        help_text="Unticked once beaten (set for you when a new record supersedes this one).",
+    )
     superseded_by = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes",
         help_text="The record that beat this one.",
@@ -383,12 +391,16 @@ class Record(SourcedFact):
                 Coalesce(F("country"), Value(0)),
                 F("area"),
                 Coalesce(F("competition"), Value(0)),
-                condition=Q(superseded_by__isnull=True),
+                condition=Q(is_current=True),
                 name="record_one_current_per_scope",
             ),  # fmt: skip
             models.CheckConstraint(condition=Q(mark__gt=0), name="record_mark_positive"),
             models.CheckConstraint(
                 condition=~Q(superseded_by=F("pk")), name="record_not_superseded_by_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_current=False) | Q(superseded_by__isnull=True),
+                name="record_current_has_no_successor",
             ),
             models.CheckConstraint(
                 condition=(
@@ -434,13 +446,11 @@ class Record(SourcedFact):
         return f"{self.discipline.name} {kind}"
 
     @property
-    def is_current(self):
-        return self.superseded_by_id is None
-
-    @property
     def standing(self):
         """Its standing as of today: "since 2024" or "2015–2024, superseded by Josh Kerr"."""
-        if self.superseded_by_id is None:
+        if self.is_current:
             return f"since {self.year}"
+        if self.superseded_by_id is None:
+            return f"set {self.year}, since superseded"
         successor = self.superseded_by
         return f"{self.year}–{successor.year}, superseded by {successor.athlete.name}"

@@ -176,8 +176,7 @@ def athlete_records(*, athlete):
             "supersedes__athlete",
             "supersedes__discipline",
         )
-        .annotate(is_superseded=Case(When(superseded_by__isnull=True, then=Value(0)), default=Value(1)))
-        .order_by("is_superseded", "-year", "discipline__sort_order", "kind", "pk")
+        .order_by("-is_current", "-year", "discipline__sort_order", "kind", "pk")
     )
 
 

@@ -98,6 +98,8 @@ class RecordFactory(DjangoModelFactory):
     sex = Athlete.Sex.MEN
     athlete = factory.SubFactory(AthleteFactory)
     mark = 48067
+    superseded_by = None
+    is_current = factory.LazyAttribute(lambda o: o.superseded_by is None)
     year = 2024
     date = datetime.date(2024, 2, 11)
     source = "Test wire"
