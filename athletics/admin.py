@@ -112,11 +112,28 @@ class AthleteAdmin(admin.ModelAdmin):
         )
 
 
+class EditionFilter(admin.SimpleListFilter):
+    """Editions with their competition in one query (the default filter would run one
+    query per edition to print its name)."""
+
+    title = "edition"
+    parameter_name = "edition"
+
+    def lookups(self, request, model_admin):
+        return [(e.pk, str(e)) for e in CompetitionEdition.objects.select_related("competition")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(edition_id=value)
+        return queryset
+
+
 @admin.register(Result)
 class ResultAdmin(admin.ModelAdmin):
     form = ResultForm
     list_display = ["athlete", "edition", "discipline", "round", "position", "mark_display", "medal"]
-    list_filter = ["edition", "discipline", "medal"]
+    list_filter = [EditionFilter, "discipline", "medal"]
     list_select_related = ["athlete", "edition__competition", "discipline"]
     search_fields = ["athlete__name", "edition__name"]
     autocomplete_fields = ["athlete", "edition"]

@@ -11,6 +11,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from news.images import generate_renditions
 from news.markdown import fold, render_markdown
 
 from .marks import LOWER_IS_BETTER, Measure, format_mark
@@ -209,6 +210,7 @@ class Athlete(models.Model):
         self.name_folded = fold(self.name)
         self.bio_html = render_markdown(self.bio)
         super().save(*args, **kwargs)
+        generate_renditions(self.photo, self.photo_width)
 
     def get_absolute_url(self):
         return reverse("athletics:athlete", kwargs={"slug": self.slug})

@@ -11,6 +11,10 @@ from athletics.sitemaps import SITEMAPS as ATHLETICS_SITEMAPS
 from news import views as news_views
 from news.sitemaps import SITEMAPS as NEWS_SITEMAPS
 
+admin.site.site_header = "Podium newsroom"
+admin.site.site_title = "Podium newsroom"
+admin.site.index_title = "Desk"
+
 sitemaps = {**NEWS_SITEMAPS, **ATHLETICS_SITEMAPS}
 
 urlpatterns = [

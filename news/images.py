@@ -87,11 +87,12 @@ def rendition_widths(original_width):
     return sorted(set(widths))
 
 
-def generate_renditions(field_file, storage=default_storage):
-    """Write the WebP renditions of ``field_file`` that do not exist yet."""
+def generate_renditions(field_file, width=None, storage=default_storage):
+    """Write the WebP renditions of ``field_file`` (``width`` pixels wide, when the model
+    stores it) that do not exist yet."""
     if not field_file:
         return
-    widths = rendition_widths(field_file.width)
+    widths = rendition_widths(width or field_file.width)
     missing = [w for w in widths if not storage.exists(rendition_name(field_file.name, w))]
     if not missing:
         return

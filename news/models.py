@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from .images import generate_renditions
 from .markdown import fold, render_markdown
 
 
@@ -141,6 +142,8 @@ class Article(models.Model):
         self.body_html = render_markdown(self.body)
         self.search_document = fold(f"{self.title}\n{self.standfirst}\n{self.body}")
         super().save(*args, **kwargs)
+        # Files derived from this row's own image; only missing renditions are written.
+        generate_renditions(self.hero_image, self.hero_width)
 
     def get_absolute_url(self):
         return reverse("news:article", kwargs={"slug": self.slug})
