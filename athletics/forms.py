@@ -41,6 +41,7 @@ class MarkInputMixin:
 
 
 class ResultForm(MarkInputMixin, forms.ModelForm):
+    source_url = forms.URLField(label="Source URL", required=False, assume_scheme="https")
     class Meta:
         model = Result
         fields = [
@@ -72,6 +73,7 @@ class ResultForm(MarkInputMixin, forms.ModelForm):
 
 class RecordForm(MarkInputMixin, forms.ModelForm):
     mark_required = True
+    source_url = forms.URLField(label="Source URL", required=False, assume_scheme="https")
     supersedes = forms.ModelChoiceField(
         queryset=Record.objects.none(),
         required=False,

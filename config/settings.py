@@ -155,8 +155,6 @@ STORAGES = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Django 6.0's default now: a URL typed without a scheme means https.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # Security. HTTPS defaults on whenever DEBUG is off.
 HTTPS = env.bool("HTTPS", default=not DEBUG)
