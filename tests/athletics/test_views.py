@@ -262,7 +262,7 @@ class TestAthleteDetail:
     def test_unknown_birth_date_is_shown_as_absent(self, client, world):
         text = text_of(client.get("/athletes/jakob-ingebrigtsen/"))
         assert "Born — date not on record" in text
-        assert "Facts not yet checked by an editor" in text
+        assert "the date of the last check is not recorded" in text
 
     def test_medal_history_table(self, client, world):
         response = client.get("/athletes/josh-kerr/")
