@@ -6,11 +6,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from .forms import ArticleAdminForm
-from .models import Article, Author, Comment, Section, Tag
+from .models import Article, ArticleRedirect, Author, Comment, Section, Tag
+from .services import article_save
 
 
 @admin.register(Section)
@@ -53,6 +54,29 @@ def update_and_log(modeladmin, request, queryset, verb, **changes):
     modeladmin.message_user(request, f"{len(changed)} {noun} {verb}.", messages.SUCCESS)
 
 
+@admin.register(ArticleRedirect)
+class ArticleRedirectAdmin(admin.ModelAdmin):
+    """Old URLs of renamed articles, each redirecting to the article. Read-only: they are
+    written by ``article_save`` when a published article's slug changes; deleting one
+    makes its URL answer 404 again."""
+
+    list_display = ["old_url", "article", "created_at"]
+    list_select_related = ["article"]
+    search_fields = ["old_slug", "article__title"]
+    fields = ["old_slug", "article", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="old URL", ordering="old_slug")
+    def old_url(self, obj):
+        return obj.get_absolute_url()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
@@ -74,9 +98,9 @@ class ArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["tags", "authors", "athletes", "editions"]
     list_per_page = 50
     actions = ["publish_now", "unpublish", "feature", "unfeature"]
-    readonly_fields = ["comment_summary", "last_changed"]
+    readonly_fields = ["old_urls", "comment_summary", "last_changed"]
     fieldsets = [
-        ("Story", {"fields": ["title", "slug", "standfirst", "body"]}),
+        ("Story", {"fields": ["title", "slug", "old_urls", "standfirst", "body"]}),
         ("Media", {"fields": ["hero_image", "hero_alt", "hero_caption", "hero_credit"]}),
         ("Relations", {"fields": ["section", "tags", "authors", "athletes", "editions"]}),
         (
@@ -94,6 +118,20 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so a published article's changed slug keeps its old URL.
+        redirect = article_save(article=obj)
+        if redirect is not None:
+            self.message_user(
+                request,
+                format_html(
+                    "The slug changed: the old address <code>{}</code> now redirects to <code>{}</code>.",
+                    redirect.get_absolute_url(),
+                    obj.get_absolute_url(),
+                ),
+                messages.INFO,
+            )
 
     def get_queryset(self, request):
         return (
@@ -117,6 +155,25 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="pending", ordering="_pending")
     def pending_comments(self, obj):
         return obj._pending
+
+    @admin.display(description="old URLs")
+    def old_urls(self, obj):
+        """The article's former addresses, each redirecting here (a published article's
+        slug never changes silently)."""
+        redirects = list(obj.redirects.all()) if obj.pk else []
+        if not redirects:
+            return "None: when the slug of a published article changes, its old URL redirects here."
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (
+                    reverse("admin:news_articleredirect_change", args=[redirect.pk]),
+                    redirect.get_absolute_url(),
+                )
+                for redirect in redirects
+            ),
+        )
 
     @admin.display(description="comments")
     def comment_summary(self, obj):

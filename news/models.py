@@ -255,3 +255,24 @@ class CommentReport(models.Model):
 
     def __str__(self):
         return f"{self.get_reason_display()}: comment {self.comment_id}"
+
+
+class ArticleRedirect(models.Model):
+    """An article's former slug: /news/<old_slug>/ answers a permanent redirect to the
+    article's current URL (written by ``news.services.article_save`` when the slug of a
+    published article changes)."""
+
+    old_slug = models.SlugField(max_length=200, unique=True, help_text="The former slug; its URL redirects.")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "old URL"
+        verbose_name_plural = "old URLs"
+
+    def __str__(self):
+        return f"/news/{self.old_slug}/ → {self.article}"
+
+    def get_absolute_url(self):
+        return reverse("news:article", kwargs={"slug": self.old_slug})

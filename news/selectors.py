@@ -38,20 +38,18 @@ def home_articles(*, limit):
     return lead, latest
 
 
-def article_detail_queryset():
-    """Published articles with everything the article page shows, in a fixed number of queries."""
-    return (
-        Article.objects.published()
-        .select_related("section")
-        .prefetch_related(
-            "authors",
-            "tags",
-            Prefetch("athletes", queryset=Athlete.objects.for_listing().order_by("name")),
-            Prefetch(
-                "editions",
-                queryset=CompetitionEdition.objects.for_listing().order_by("-year", "competition__level"),
-            ),
-        )
+def article_detail_queryset(*, include_unpublished=False):
+    """Published articles (with ``include_unpublished``, drafts and scheduled ones too: for
+    previews) with everything the article page shows, in a fixed number of queries."""
+    articles = Article.objects.all() if include_unpublished else Article.objects.published()
+    return articles.select_related("section").prefetch_related(
+        "authors",
+        "tags",
+        Prefetch("athletes", queryset=Athlete.objects.for_listing().order_by("name")),
+        Prefetch(
+            "editions",
+            queryset=CompetitionEdition.objects.for_listing().order_by("-year", "competition__level"),
+        ),
     )
 
 

@@ -9,10 +9,17 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import Error as DatabaseError
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -21,7 +28,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from athletics.selectors import featured_athletes, latest_medallists, medal_counts_for
 
 from . import selectors
-from .models import Article, Author, Section, Tag
+from .models import Article, ArticleRedirect, Author, Section, Tag
 from .templatetags.news_tags import absolute
 
 HOME_LATEST = 9
@@ -120,13 +127,62 @@ class AuthorArticleListView(ArticleListMixin, ListView):
 
 
 class ArticleDetailView(DetailView):
-    """/news/<slug>/: one published article with its athletes, editions and comments."""
+    """/news/<slug>/: one published article with its athletes, editions and comments.
+
+    Preview: a user with ``news.change_article`` also gets drafts and scheduled articles
+    (the template shows a banner), sent with never-cache headers; everyone else gets 404.
+    An old slug of a renamed article (``ArticleRedirect``) redirects to its current URL.
+    """
 
     template_name = "news/article_detail.html"
     context_object_name = "article"
+    preview_permission = "news.change_article"
+
+    def can_preview(self):
+        """Whether the user may see unpublished articles (no query for anonymous readers)."""
+        return self.request.user.has_perm(self.preview_permission)
 
     def get_queryset(self):
-        return selectors.article_detail_queryset()
+        return selectors.article_detail_queryset(include_unpublished=self.can_preview())
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            response = self.redirect_from_old_slug()
+            if response is None:
+                raise
+            return response
+
+    def redirect_from_old_slug(self):
+        """A redirect from an old slug to the article's current URL, or None."""
+        old = (
+            ArticleRedirect.objects.filter(old_slug=self.kwargs["slug"])
+            .select_related("article")
+            .only("article__slug", "article__status", "article__published_at")
+            .first()
+        )
+        if old is None:
+            return None
+        url = old.article.get_absolute_url()
+        if self.request.META.get("QUERY_STRING"):
+            url += "?" + self.request.META["QUERY_STRING"]
+        if old.article.is_published:
+            return HttpResponsePermanentRedirect(url)
+        if self.can_preview():
+            # Temporary and uncached: browsers keep a 301 for good, but the public still
+            # gets 404 here until the article is published.
+            response = HttpResponseRedirect(url)
+            add_never_cache_headers(response)
+            return response
+        return None
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if not self.object.is_published:
+            # A preview: no browser, proxy or CDN may keep it.
+            add_never_cache_headers(response)
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -151,7 +207,8 @@ class ArticleDetailView(DetailView):
             "description": article.standfirst,
             "url": absolute(article.get_absolute_url()),
             "mainEntityOfPage": absolute(article.get_absolute_url()),
-            "datePublished": article.published_at.isoformat(),
+            # A draft's preview may have no publication time yet.
+            "datePublished": article.published_at.isoformat() if article.published_at else None,
             "dateModified": (article.updated_at or article.published_at).isoformat(),
             "articleSection": article.section.name,
             "keywords": [tag.name for tag in article.tags.all()],
