@@ -47,10 +47,22 @@ class ResultInline(admin.TabularInline):
     extra = 0
     show_change_link = True
     fields = ["athlete", "edition", "discipline", "round", "position", "mark", "medal", "source"]
-    autocomplete_fields = ["athlete", "edition"]
+    autocomplete_fields = ["athlete"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("athlete", "edition__competition", "discipline")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "edition":
+            kwargs["queryset"] = CompetitionEdition.objects.select_related("competition")
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name in ("edition", "discipline"):
+            # Every inline row would run the choices query again: run it once per request.
+            choices = request.__dict__.setdefault("_result_inline_choices", {})
+            if db_field.name not in choices:
+                choices[db_field.name] = list(field.choices)
+            field.choices = choices[db_field.name]
+        return field
 
 
 class EditionResultInline(ResultInline):

@@ -413,3 +413,21 @@ def test_new_record_supersedes_the_current_one_and_keeps_the_chain(editor_client
     assert new.is_current and not current.is_current
     assert current.superseded_by == new
     assert Record.objects.current().filter(discipline=current.discipline).count() == 1
+
+
+@pytest.mark.parametrize("who", ["superuser_client", "editor_client"])
+def test_athlete_change_form_with_results_inline_does_not_grow_with_rows(
+    request, who, django_assert_max_num_queries
+):
+    client = request.getfixturevalue(who)
+    athlete = AthleteFactory()
+    discipline = DisciplineFactory()
+    for _ in range(2):
+        ResultFactory(athlete=athlete, discipline=discipline)
+    url = f"/admin/athletics/athlete/{athlete.pk}/change/"
+    with django_assert_max_num_queries(40) as small:
+        assert client.get(url).status_code == HTTPStatus.OK
+    for _ in range(20):
+        ResultFactory(athlete=athlete, discipline=discipline)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == HTTPStatus.OK
