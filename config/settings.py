@@ -39,6 +39,8 @@ if _site.scheme not in {"http", "https"} or not _site.netloc:
 SITE_NAME = "Podium"
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
+# A branded 403 that says the page was stale and shows a comment's text back.
+CSRF_FAILURE_VIEW = "news.comment_views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

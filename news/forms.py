@@ -65,6 +65,12 @@ class ArticleAdminForm(ImageWithTextMixin, forms.ModelForm):
         return cleaned
 
 
+def validate_no_surrogates(value):
+    """Lone UTF-16 surrogates cannot be stored as UTF-8 (PostgreSQL refuses them)."""
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        raise forms.ValidationError("This text contains characters we cannot store.", code="surrogates")
+
+
 class CommentForm(forms.Form):
     """The fan's comment form (contract in PRODUCT.md): name, body, optional email and
     parent, plus the anti-spam fields: a honeypot and a signed render time."""
@@ -87,6 +93,10 @@ class CommentForm(forms.Form):
         "name": "Please give a name (up to 80 characters).",
         "body": "Please write a comment (up to 3,000 characters).",
     }
+    too_long_by_field = {
+        "name": "Please shorten your name to 80 characters (it has %(show_value)d).",
+        "body": "Please shorten your comment to 3,000 characters (it has %(show_value)d).",
+    }
 
     def __init__(self, *args, article, **kwargs):
         self.article = article
@@ -94,13 +104,34 @@ class CommentForm(forms.Form):
         self.fields["name"].widget.attrs.update({"autocomplete": "name", "maxlength": 80})
         self.fields["email"].widget.attrs.update({"autocomplete": "email"})
         self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
-        self.fields["body"].widget.attrs.update({"maxlength": 3000})
+        # No maxlength on the comment: a browser would silently cut a long paste; the server
+        # says how long it is instead, and keeps all of it.
+        self.fields["body"].widget.attrs.pop("maxlength", None)
         if not self.is_bound:
             self.initial["rendered_at"] = signing.TimestampSigner(salt=RENDERED_AT_SALT).sign(
                 str(int(time.time()))
             )
         for name, message in self.error_messages_by_field.items():
             self.fields[name].error_messages["required"] = message
+            self.fields[name].error_messages["max_length"] = self.too_long_by_field[name]
+            self.fields[name].validators.append(validate_no_surrogates)
+
+    def clean_name(self):
+        """The name on one line: runs of whitespace (newlines included) become one space."""
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_rendered_at(self):
+        """The signed render time. Missing or tampered: refused with a message (the page
+        re-renders with a fresh one, so the fan only has to send again)."""
+        token = self.cleaned_data.get("rendered_at") or ""
+        try:
+            signing.TimestampSigner(salt=RENDERED_AT_SALT).unsign(token)
+        except signing.BadSignature:
+            raise forms.ValidationError(
+                "This form had expired or was changed on its way to us. Please send your comment again.",
+                code="rendered_at",
+            ) from None
+        return token
 
     def clean_parent(self):
         """The comment replied to; a reply to a reply attaches to its top-level comment."""

@@ -1,5 +1,7 @@
 """Articles and everything around them: sections, tags, authors and comments."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Prefetch, Q
@@ -171,6 +173,24 @@ class Article(models.Model):
             and (self.updated_at - self.published_at).total_seconds() > 600
         )
 
+    @property
+    def comments_close_at(self):
+        """When comments close by themselves: COMMENTS_CLOSE_AFTER_DAYS after publication
+        (None when that setting is 0 or the article has no publication time)."""
+        days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        if not days or self.published_at is None:
+            return None
+        return self.published_at + datetime.timedelta(days=days)
+
+    @property
+    def comments_closed(self):
+        """Whether fans can no longer comment: the editor closed comments, or they closed by
+        themselves (``comments_close_at`` has passed). The one rule for the form and posts."""
+        if not self.comments_open:
+            return True
+        close_at = self.comments_close_at
+        return close_at is not None and timezone.now() >= close_at
+
 
 class CommentQuerySet(models.QuerySet):
     def approved(self):
@@ -224,7 +244,23 @@ class Comment(models.Model):
         return f"{self.name} on {self.article}"
 
     def get_absolute_url(self):
-        return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+        """The comment's permalink, on the right page of comments (``?comments=N``)."""
+        page = self.thread_page_number()
+        query = f"?comments={page}" if page > 1 else ""
+        return f"{self.article.get_absolute_url()}{query}#comment-{self.pk}"
+
+    def thread_page_number(self, per_page=None):
+        """The page of the article's approved comments this comment is shown on (a reply is
+        on its parent's page), in one query; 1 when there is only one page."""
+        per_page = per_page or settings.COMMENTS_PER_PAGE
+        anchor = self.parent if self.parent_id else self
+        earlier = (
+            Comment.objects.approved()
+            .filter(article_id=anchor.article_id, parent__isnull=True)
+            .filter(Q(created_at__lt=anchor.created_at) | Q(created_at=anchor.created_at, pk__lt=anchor.pk))
+            .count()
+        )
+        return earlier // per_page + 1
 
 
 def approved_comment_count():

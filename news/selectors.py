@@ -2,11 +2,14 @@
 query count does not grow with the data (the joins are inside)."""
 
 import html
+import math
 import re
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Prefetch, Q, TextField, Value, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, Subquery, TextField, Value, Window, prefetch_related_objects
 from django.db.models.functions import Concat
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
@@ -73,12 +76,77 @@ def more_on_this_story(*, article, limit=4):
     )
 
 
-def comment_thread(*, article):
-    """The approved comments of ``article`` (oldest first, replies in ``approved_replies``)
-    and how many are shown, in two queries whatever the number of comments."""
-    thread = list(Comment.objects.thread_for(article))
-    count = sum(1 + len(comment.approved_replies) for comment in thread)
-    return thread, count
+@dataclass
+class CommentThread:
+    """One page of an article's approved comments: top-level comments oldest first, each
+    with its replies in ``approved_replies``."""
+
+    comments: list
+    count: int  # every approved comment of the article, replies included
+    number: int
+    num_pages: int
+
+    @property
+    def query(self):
+        """The query string that names this page (empty for the first page)."""
+        return f"?comments={self.number}" if self.number > 1 else ""
+
+    @property
+    def previous_number(self):
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next_number(self):
+        return self.number + 1 if self.number < self.num_pages else None
+
+
+MAX_COMMENT_PAGE = 100_000
+
+
+def comment_page_number(raw):
+    """The page asked for by ``?comments=``: a whole number from 1 (capped, so the SQL
+    offset stays small), anything else is page 1."""
+    try:
+        number = int(str(raw or "1").strip())
+    except ValueError:  # not a number, or too many digits for int()
+        return 1
+    return min(max(number, 1), MAX_COMMENT_PAGE)
+
+
+def comment_thread(*, article, page=1, per_page=None):
+    """Page ``page`` of ``article``'s approved comments (past the last page: the last
+    page), in two queries whatever their number: the page with its totals annotated
+    (a window count of top-level comments, a subquery counting every comment shown), and
+    its replies. Only a page number past the end costs two more."""
+    per_page = per_page or settings.COMMENTS_PER_PAGE
+    # Shown: approved top-level comments and the approved replies to them.
+    shown = (
+        Comment.objects.approved()
+        .filter(article=article)
+        .filter(Q(parent__isnull=True) | Q(parent__status=Comment.Status.APPROVED))
+        .order_by()
+        .values("article")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    top_level = Comment.objects.thread_for(article).annotate(
+        top_level_total=Window(Count("pk")), shown_total=Subquery(shown)
+    )
+    number = max(page, 1)
+    comments = list(top_level[(number - 1) * per_page : number * per_page])
+    if not comments and number > 1:
+        # A stale or made-up page number: show the last page rather than an empty one.
+        top = Comment.objects.approved().filter(article=article, parent__isnull=True).count()
+        number = max(1, math.ceil(top / per_page))
+        comments = list(top_level[(number - 1) * per_page : number * per_page])
+    if not comments:
+        return CommentThread(comments=[], count=0, number=1, num_pages=1)
+    return CommentThread(
+        comments=comments,
+        count=comments[0].shown_total,
+        number=number,
+        num_pages=max(1, math.ceil(comments[0].top_level_total / per_page)),
+    )
 
 
 # ---------- Search ----------

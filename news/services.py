@@ -1,9 +1,16 @@
 """Writes that touch several news models; the admin and the views call these instead of
 re-implementing them."""
 
-from django.db import transaction
+import datetime
 
-from .models import Article, ArticleRedirect
+from django.conf import settings
+from django.db import transaction
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from .models import Article, ArticleRedirect, Comment, CommentReport
+from .moderation import hold_reasons
 
 
 @transaction.atomic
@@ -36,3 +43,78 @@ def article_save(*, article: Article) -> ArticleRedirect | None:
         old_slug=before.slug, defaults={"article": article}
     )
     return redirect
+
+
+@transaction.atomic
+def comment_create(
+    *,
+    article: Article,
+    name: str,
+    body: str,
+    email: str = "",
+    parent: Comment | None = None,
+    client_hash: str = "",
+    is_spam: bool = False,
+) -> Comment:
+    """Store a fan's comment with the status the moderation policy gives it (README,
+    "Comments"): spam when the form caught a bot, pending when a check holds it or every
+    comment is pre-moderated, approved otherwise. A reply to a reply attaches to its
+    top-level comment.
+
+    Atomic so that the repeat check and the insert see the same data (on SQLite the
+    transaction takes the write lock first: IMMEDIATE)."""
+    if parent is not None:
+        if parent.article_id != article.pk:
+            raise ValueError("A reply must belong to the same article as its parent.")
+        if parent.parent_id:
+            parent = parent.parent
+    now = timezone.now()
+    if is_spam:
+        status = Comment.Status.SPAM
+    elif settings.COMMENTS_MODERATION == "pre" or hold_reasons(
+        name=name, body=body, client_hash=client_hash, now=now
+    ):
+        status = Comment.Status.PENDING
+    else:
+        status = Comment.Status.APPROVED
+    return Comment.objects.create(
+        article=article,
+        parent=parent,
+        name=name,
+        email=email or "",
+        body=body,
+        created_at=now,
+        status=status,
+        ip_hash=client_hash,
+    )
+
+
+@transaction.atomic
+def comment_report(*, comment: Comment, reason: str, client_hash: str) -> tuple[CommentReport, bool]:
+    """Record a reader's report of ``comment``: ``(report, True)``, or the client's earlier
+    report and False (one report per client per comment, also under a race)."""
+    return CommentReport.objects.get_or_create(
+        comment=comment, client_hash=client_hash, defaults={"reason": reason}
+    )
+
+
+# Marks a report whose client hash was purged (not a hex digest, so never a real hash).
+PURGED_PREFIX = "purged:"
+
+
+@transaction.atomic
+def comment_data_purge(*, before: datetime.datetime) -> dict[str, int]:
+    """Forget who wrote what before ``before``: clear commenters' emails and address
+    hashes, and replace report hashes with a meaningless unique marker (the report and its
+    reason stay for the moderators; one marker per row keeps the one-per-client rule).
+    Returns how many rows of each kind were changed."""
+    comments = Comment.objects.filter(created_at__lt=before).filter(~Q(email="") | ~Q(ip_hash=""))
+    reports = CommentReport.objects.filter(created_at__lt=before).exclude(
+        client_hash__startswith=PURGED_PREFIX
+    )
+    return {
+        "comments": comments.update(email="", ip_hash=""),
+        "reports": reports.update(
+            client_hash=Concat(Value(PURGED_PREFIX), Cast("pk", output_field=CharField()))
+        ),
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, views
+from . import comment_views, feeds, views
 
 app_name = "news"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("news/tag/<slug:slug>/", views.TagArticleListView.as_view(), name="tag"),
     path("news/author/<slug:slug>/", views.AuthorArticleListView.as_view(), name="author"),
     path("news/<slug:slug>/", views.ArticleDetailView.as_view(), name="article"),
+    path(
+        "news/<slug:slug>/comments/<int:pk>/report/",
+        comment_views.report_comment,
+        name="comment_report",
+    ),
     path("search/", views.search, name="search"),
     path("feeds/latest/", feeds.LatestArticlesFeed(), name="feed_latest"),
     path("feeds/latest/atom/", feeds.LatestArticlesAtomFeed(), name="feed_latest_atom"),

@@ -27,7 +27,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from athletics.selectors import featured_athletes, latest_medallists, medal_counts_for
 
-from . import selectors
+from . import comment_views, selectors
 from .models import Article, ArticleRedirect, Author, Section, Tag
 from .templatetags.news_tags import absolute
 
@@ -145,6 +145,10 @@ class ArticleDetailView(DetailView):
     def get_queryset(self):
         return selectors.article_detail_queryset(include_unpublished=self.can_preview())
 
+    def post(self, request, *args, **kwargs):
+        """A fan's comment (news.comment_views.post_comment); other methods but GET: 405."""
+        return comment_views.post_comment(self, request, self.kwargs["slug"])
+
     def get(self, request, *args, **kwargs):
         try:
             return super().get(request, *args, **kwargs)
@@ -187,12 +191,15 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        thread, comment_count = selectors.comment_thread(article=article)
         context.update(
             athlete_cards=athlete_cards(article.athletes.all()),
             more_on_this_story=selectors.more_on_this_story(article=article),
-            comments=thread,
-            comment_count=comment_count,
+            **comment_views.comment_section(
+                request=self.request,
+                article=article,
+                form=kwargs.get("comment_form"),
+                rate_limit_wait=kwargs.get("rate_limit_wait", 0),
+            ),
             structured_data=self.structured_data(article),
         )
         return context
@@ -301,5 +308,9 @@ def page_not_found(request, exception):
 
 def server_error(request):
     """The branded 500 page: a self-contained template rendered without the request
-    context or the database, which may be what failed."""
-    return defaults.server_error(request, template_name="500.html")
+    context or the database, which may be what failed. (The URLconf's handler500 is
+    config.errors.server_error, which this is: it also answers the 503 page when the
+    database is what failed.)"""
+    from config.errors import server_error as project_server_error
+
+    return project_server_error(request)

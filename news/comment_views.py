@@ -1,0 +1,247 @@
+"""Fans' comments on the article page (issue 4; rules in the README, "Comments"):
+
+- ``comment_section()``: the comment list, pagination, reply target and form for the
+  article page's context;
+- ``post_comment()``: ``POST /news/<slug>/`` (``ArticleDetailView.post`` delegates here);
+- ``report_comment()``: ``POST /news/<slug>/comments/<id>/report/``;
+- ``csrf_failure()``: the branded page for a missing or stale CSRF token.
+
+Everything works without JavaScript: replies are a link (``?reply=<id>#comment-form``),
+reports a small form per comment, and a rejected post re-renders the page with the
+fan's text kept.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from . import ratelimit, selectors, services
+from .client import client_hash
+from .forms import RENDERED_AT_SALT, CommentForm, ReportForm
+from .models import Article, Comment, CommentReport
+
+FORM_AUTO_ID = "comment-%s"
+PUBLISHED_MESSAGE = "Your comment is published"
+MODERATION_MESSAGE = "Your comment is awaiting moderation"
+
+# The name a fan gave, remembered for their next comment on any article: a signed cookie
+# (no session row, no query), readable only by the server (httponly).
+COMMENTER_COOKIE = "podium_commenter"
+COMMENTER_SALT = "news.comment.commenter"
+COMMENTER_MAX_AGE = 365 * 24 * 60 * 60
+
+
+def remembered_name(request):
+    """The name remembered by the commenter cookie, or "" (missing, forged or expired)."""
+    value = request.COOKIES.get(COMMENTER_COOKIE)
+    if not value:
+        return ""
+    try:
+        data = signing.loads(value, salt=COMMENTER_SALT, max_age=COMMENTER_MAX_AGE)
+    except signing.BadSignature:
+        return ""
+    name = data.get("name") if isinstance(data, dict) else None
+    return name[:80] if isinstance(name, str) else ""
+
+
+def remember_name(request, response, name):
+    """Set the commenter cookie on ``response``. The value is signed and base64 (a cookie
+    must be ASCII; names are not), httponly, SameSite=Lax and Secure under HTTPS."""
+    response.set_cookie(
+        COMMENTER_COOKIE,
+        signing.dumps({"name": name}, salt=COMMENTER_SALT),
+        max_age=COMMENTER_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
+    )
+
+
+def signed_render_time():
+    """A fresh signed timestamp for the form's ``rendered_at`` field."""
+    return signing.TimestampSigner(salt=RENDERED_AT_SALT).sign(str(int(time.time())))
+
+
+def _positive_int(raw):
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
+def _find_in_thread(comments, pk):
+    for comment in comments:
+        if comment.pk == pk:
+            return comment
+        for reply in comment.approved_replies:
+            if reply.pk == pk:
+                return reply
+    return None
+
+
+def reply_target(*, request, article, comments, form=None):
+    """The comment the fan is replying to (for "Replying to <name>" and the hidden
+    ``parent``): the posted ``parent`` of a re-rendered form, else ``?reply=<id>``. Looked
+    up in the page's comments first (no query); None when it is not an approved comment
+    of this article."""
+    if form is not None and form.is_bound:
+        if "parent" in form.errors:
+            return None
+        pk = _positive_int(form.data.get("parent"))
+    else:
+        pk = _positive_int(request.GET.get("reply"))
+    if pk is None:
+        return None
+    comment = _find_in_thread(comments, pk)
+    if comment is None:
+        comment = Comment.objects.approved().filter(article=article, pk=pk).first()
+    return comment
+
+
+def _describe_errors(form):
+    """Point each invalid field at its error list (aria-describedby), keeping help text."""
+    for name in form.errors:
+        if name not in form.fields or form.fields[name].widget.is_hidden:
+            continue
+        described = [FORM_AUTO_ID % name + "-errors"]
+        if form.fields[name].help_text:
+            described.append(FORM_AUTO_ID % name + "_helptext")
+        form.fields[name].widget.attrs["aria-describedby"] = " ".join(described)
+
+
+def comment_section(*, request, article, form=None, rate_limit_wait=0):
+    """The comment part of the article page's context: one page of approved comments
+    (``?comments=N``), their count, and, while comments are open, the form (a new one
+    with the remembered name, or the fan's rejected one) and the comment replied to."""
+    thread = selectors.comment_thread(
+        article=article, page=selectors.comment_page_number(request.GET.get("comments"))
+    )
+    accepting = article.is_published and not article.comments_closed
+    reply_to = None
+    form_problems = []
+    if accepting:
+        reply_to = reply_target(request=request, article=article, comments=thread.comments, form=form)
+        if form is None:
+            form = CommentForm(
+                article=article,
+                auto_id=FORM_AUTO_ID,
+                initial={"name": remembered_name(request), "parent": reply_to.pk if reply_to else None},
+            )
+        else:
+            _describe_errors(form)
+            # Errors of the hidden fields have no field to sit next to: shown at the top.
+            form_problems = [
+                *form.non_field_errors(),
+                *form.errors.get("parent", []),
+                *form.errors.get("rendered_at", []),
+            ]
+    return {
+        "comments": thread.comments,
+        "comment_count": thread.count,
+        "comment_thread": thread,
+        "comments_accepting": accepting,
+        "comment_form": form,
+        "comment_form_problems": form_problems,
+        "comment_action": article.get_absolute_url() + thread.query,
+        "reply_to": reply_to,
+        "rendered_at": signed_render_time(),
+        "rate_limit_wait": rate_limit_wait,
+        "report_reasons": CommentReport.Reason.choices,
+    }
+
+
+def _rerender(view, article, form, *, status, rate_limit_wait=0):
+    # The page needs everything the article page shows; a successful post needs none of it.
+    article = view.object = selectors.article_detail_queryset().get(pk=article.pk)
+    context = view.get_context_data(object=article, comment_form=form, rate_limit_wait=rate_limit_wait)
+    return view.render_to_response(context, status=status)
+
+
+def post_comment(view, request, slug):
+    """``POST /news/<slug>/``: a fan's comment. 404 for a draft, scheduled or unknown
+    article; 403 (with the fan's text shown back) when comments are closed; 400 with the
+    page re-rendered, errors next to the fields and the text kept; 429 likewise, with
+    Retry-After, past ``COMMENTS_RATE``; else 303 to the comment (published) or to the
+    comments (awaiting moderation, which is also what a caught bot is told)."""
+    # Published only, whatever the user: a preview is not a place to comment.
+    article = get_object_or_404(Article.objects.published().select_related("section"), slug=slug)
+    view.object = article
+    if article.comments_closed:
+        return render(
+            request,
+            "news/comments_closed.html",
+            {"article": article, "kept_body": request.POST.get("body", "")},
+            status=403,
+        )
+    form = CommentForm(request.POST, article=article, auto_id=FORM_AUTO_ID)
+    if not form.is_valid():
+        return _rerender(view, article, form, status=400)
+
+    client = client_hash(request)
+    wait = ratelimit.hit("comment", client, ratelimit.parse_rates(settings.COMMENTS_RATE))
+    if wait:
+        response = _rerender(view, article, form, status=429, rate_limit_wait=wait)
+        response["Retry-After"] = str(wait)
+        return response
+
+    data = form.cleaned_data
+    comment = services.comment_create(
+        article=article,
+        name=data["name"],
+        body=data["body"],
+        email=data["email"],
+        parent=data["parent"],
+        client_hash=client,
+        is_spam=form.looks_like_a_bot(),
+    )
+    if comment.status == Comment.Status.APPROVED:
+        messages.success(request, PUBLISHED_MESSAGE)
+        comment.article = article
+        url = comment.get_absolute_url()
+    else:
+        messages.info(request, MODERATION_MESSAGE)
+        url = f"{article.get_absolute_url()}#comments"
+    response = HttpResponseRedirect(url, status=303)
+    remember_name(request, response, data["name"])
+    return response
+
+
+@require_POST
+def report_comment(request, slug, pk):
+    """``POST /news/<slug>/comments/<id>/report/``: a reader reports an approved comment.
+    One report per client per comment (a second is thanked, not stored); a report never
+    hides the comment. 303 back to the comment with a message; 400 without a valid reason."""
+    article = get_object_or_404(Article.objects.published(), slug=slug)
+    comment = get_object_or_404(Comment.objects.approved().select_related("parent"), article=article, pk=pk)
+    comment.article = article
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        context = {"article": article, "comment": comment, "form": form}
+        return render(request, "news/comment_report.html", context, status=400)
+    _, created = services.comment_report(
+        comment=comment, reason=form.cleaned_data["reason"], client_hash=client_hash(request)
+    )
+    if created:
+        messages.success(request, "Thank you: a moderator will look at this comment.")
+    else:
+        messages.info(request, "You have already reported this comment: a moderator will look at it.")
+    return HttpResponseRedirect(comment.get_absolute_url(), status=303)
+
+
+def csrf_failure(request, reason=""):
+    """The branded 403 for a missing or wrong CSRF token (``CSRF_FAILURE_VIEW``): the page
+    was open too long or cookies are blocked. A comment's text is shown back, never lost."""
+    kept_body = ""
+    if request.method == "POST":
+        try:
+            kept_body = request.POST.get("body", "")
+        except RequestDataTooBig:
+            kept_body = ""
+    return render(request, "403_csrf.html", {"kept_body": kept_body}, status=403)
