@@ -3,8 +3,19 @@ form of it that Podium stores (never the address itself)."""
 
 import hashlib
 import hmac
+import ipaddress
 
 from django.conf import settings
+
+UNSPECIFIED_ADDRESS = "0.0.0.0"  # noqa: S104 - a value, not a bind address
+
+
+def _is_ip(value):
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def client_address(request):
@@ -16,9 +27,12 @@ def client_address(request):
         meta_key = "HTTP_" + header.upper().replace("-", "_")
         value = request.META.get(meta_key, "")
         entries = [entry.strip() for entry in value.split(",") if entry.strip()]
-        if entries:
+        if entries and _is_ip(entries[-1]):
             return entries[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    remote = request.META.get("REMOTE_ADDR", "")
+    # Always an IP address (the lock-out table stores it in an IP column); a request
+    # without one (a test client, a broken proxy) shares the "unspecified" address.
+    return remote if _is_ip(remote) else UNSPECIFIED_ADDRESS
 
 
 def client_hash(request):

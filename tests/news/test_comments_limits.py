@@ -135,6 +135,16 @@ def test_client_address_falls_back_to_remote_addr_when_the_header_is_missing(rf_
     assert client_address(rf_request(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=" , ")) == "10.0.0.1"
 
 
+def test_client_address_is_always_an_ip_address(rf_request, settings):
+    settings.TRUSTED_PROXY_HEADER = "X-Forwarded-For"
+    assert (
+        client_address(rf_request(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, <script>"))
+        == "10.0.0.1"
+    )
+    assert client_address(rf_request(REMOTE_ADDR="")) == "0.0.0.0"
+    assert client_address(rf_request(REMOTE_ADDR="2001:db8::1")) == "2001:db8::1"
+
+
 def test_client_address_reads_any_named_header(rf_request, settings):
     settings.TRUSTED_PROXY_HEADER = "X-Real-IP"
     assert client_address(rf_request(REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="192.0.2.77")) == "192.0.2.77"
