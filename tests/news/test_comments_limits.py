@@ -141,7 +141,7 @@ def test_client_address_is_always_an_ip_address(rf_request, settings):
         client_address(rf_request(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, <script>"))
         == "10.0.0.1"
     )
-    assert client_address(rf_request(REMOTE_ADDR="")) == "0.0.0.0"
+    assert client_address(rf_request(REMOTE_ADDR="")) == "0.0.0.0"  # noqa: S104
     assert client_address(rf_request(REMOTE_ADDR="2001:db8::1")) == "2001:db8::1"
 
 
