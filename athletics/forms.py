@@ -42,6 +42,7 @@ class MarkInputMixin:
 
 class ResultForm(MarkInputMixin, forms.ModelForm):
     source_url = forms.URLField(label="Source URL", required=False, assume_scheme="https")
+
     class Meta:
         model = Result
         fields = [
