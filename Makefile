@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run serve test lint format check migrate demo static clean help
+.PHONY: run serve test lint format check migrate demo static clean help bench scaleout
 
 help:
 	@echo "make run     set up and serve the site with the demo content on http://$(HOST):$(PORT)"
@@ -14,6 +14,8 @@ help:
 	@echo "make lint    ruff check and format check"
 	@echo "make format  ruff format and fix"
 	@echo "make serve   the site under gunicorn with DEBUG off (local only)"
+	@echo "make bench   benchmark the pages with wrk (DB=sqlite|postgres ROUNDS=3 DURATION=10s CONNECTIONS=16 SMOKE=0|1)"
+	@echo "make scaleout  two gunicorn instances behind nginx on PostgreSQL + Redis, with assertions"
 
 # Reinstall only when the requirements change: a second `make run` is quick.
 $(BIN)/.runtime: requirements.txt
@@ -63,6 +65,23 @@ lint: $(BIN)/.dev
 format: $(BIN)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The benchmark (README, "Benchmark"): needs wrk (apt-get install wrk); DB=postgres uses
+# 127.0.0.1:5432 (database podium_bench) and Redis 127.0.0.1:6379/2. COMPARE=<result.json>.
+DB ?= sqlite
+ROUNDS ?=
+DURATION ?=
+CONNECTIONS ?= 16
+SMOKE ?= 0
+COMPARE ?=
+bench: $(BIN)/.runtime
+	$(BIN)/python -m bench.run --db $(DB) --connections $(CONNECTIONS) --workers $(WORKERS) \
+		$(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(DURATION),--duration $(DURATION)) \
+		$(if $(filter 1,$(SMOKE)),--smoke) $(if $(COMPARE),--compare $(COMPARE))
+
+# The scale-out proof (README, "Running in production"): needs nginx (apt-get install nginx), PostgreSQL, Redis.
+scaleout: $(BIN)/.runtime
+	$(BIN)/python -m bench.scaleout
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
