@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from . import selectors
@@ -148,6 +149,7 @@ class AthleteDetailView(DetailView):
         return context
 
 
+@require_safe
 def head_to_head(request, slug, other):
     """Every race two athletes both ran and who finished ahead. The same athlete twice, or
     an unknown slug, is a 404: there is no head-to-head to show."""
@@ -248,6 +250,7 @@ class EditionDetailView(DetailView):
         return context
 
 
+@require_safe
 def medal_table(request):
     """Medals by country (gold, then silver, then bronze, then name), optionally for one
     competition (``?competition=olympic-games``; unknown values are ignored). Countries

@@ -4,10 +4,13 @@ environment variables (or an optional ``.env`` file), read through django-enviro
 Every variable is documented in the README's "Configuration" table.
 """
 
+import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,12 +57,18 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "csp",
+    "axes",
     "athletics",
     "news",
 ]
 
 MIDDLEWARE = [
+    # First: times the whole request and logs one line for it, with its request id.
+    "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +76,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A database that does not answer: a branded 503, not a 500 (see config/errors.py).
+    "config.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: refuses a locked (username, client address) pair before the password is checked.
+    "config.auth.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "news.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -113,19 +133,16 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Fail fast instead of hanging when the database server does not answer.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 
 # Cache: local memory by default, Redis (django-redis) through CACHE_URL=redis://...
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://podium")}
 if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
-    CACHES["default"].setdefault("OPTIONS", {}).update(
-        {
-            # A Redis outage degrades to cache misses, never to errors.
-            "IGNORE_EXCEPTIONS": True,
-            "SOCKET_CONNECT_TIMEOUT": 1,
-            "SOCKET_TIMEOUT": 1,
-        }
-    )
+    from config.redis import cache_options
+
+    # A Redis outage degrades to cache misses, never to errors or long waits: errors
+    # ignored (and logged), 1 s timeouts, and a circuit breaker (config/redis.py).
+    CACHES["default"].setdefault("OPTIONS", {}).update(cache_options())
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 CACHES["default"].setdefault("KEY_PREFIX", "podium")
 
@@ -158,28 +175,107 @@ STORAGES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Security. HTTPS defaults on whenever DEBUG is off.
+# Security (see README, "Running in production"). HTTPS defaults on whenever DEBUG is off
+# and drives the SSL redirect, secure cookies and HSTS, so `make serve` (HTTPS=false) keeps
+# working on plain http.
 HTTPS = env.bool("HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
+# The load balancer's health check speaks plain http to the app.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
-SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-if HTTPS:
-    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (see README, Deploy).
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
-X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365 if HTTPS else 0)
+# Opt-in: they bind every subdomain, and (preload) browsers' built-in lists for months.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# check --deploy warns when those two are off; off is the documented default, not an oversight.
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
+# Trust the TLS-terminating proxy's scheme header only when told to: set
+# SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto when (and only when) the proxy sets it and
+# strips it from clients. Unset, a client could claim https by sending the header itself.
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="").strip()
+if _proxy_ssl_header:
+    if not re.fullmatch(r"[A-Za-z0-9-]+", _proxy_ssl_header):
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER must be a header name like X-Forwarded-Proto, "
+            f"not {_proxy_ssl_header!r}."
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Sent by config.middleware.SecurityHeadersMiddleware: no powerful feature is used by the site.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
 
+# Content-Security-Policy (django-csp 4): our own files only, no inline script or style
+# except an element carrying the per-response nonce (request.csp_nonce / {{ CSP_NONCE }}).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "frame-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+    },
+}
+
+# The admin. Its URL can be moved off the well-known /admin/ (ADMIN_URL=desk-7k2/).
+ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip().lstrip("/")
+if not re.fullmatch(r"([A-Za-z0-9._~-]+/)+", ADMIN_URL):
+    raise ImproperlyConfigured(f"ADMIN_URL must look like admin/ or desk-7k2/, not {ADMIN_URL!r}.")
+# django-axes: 5 failed logins lock that (username, client address) pair for 15 minutes.
+# Locking a username alone would let anyone lock an editor out; an address alone, one office.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "news.client.client_address"
+AXES_LOCKOUT_TEMPLATE = "account_locked.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# One line per record on stdout, key=value (logfmt), each with the request id of the request
+# it belongs to; tracebacks are kept on that line as escaped text (config/logging.py).
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "filters": {
+        "request_id": {"()": "config.logging.RequestIdFilter"},
+        "skip_circuit_open": {"()": "config.redis.SkipCircuitOpenRecords"},
+    },
+    "formatters": {"line": {"()": "config.logging.LineFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "line",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own records propagate to the root's handler (one line each, never twice).
     "loggers": {
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django": {"level": "INFO"},
+        # A Redis outage is logged when it begins, not again for every skipped cache call.
+        "django_redis.cache": {"filters": ["skip_circuit_open"]},
     },
 }
 

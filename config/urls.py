@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.decorators.cache import cache_page
+from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from athletics.sitemaps import SITEMAPS as ATHLETICS_SITEMAPS
@@ -18,12 +19,13 @@ admin.site.index_title = "Desk"
 sitemaps = {**NEWS_SITEMAPS, **ATHLETICS_SITEMAPS}
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    # ADMIN_URL (default admin/): robots.txt never names it.
+    path(settings.ADMIN_URL, admin.site.urls),
     path("", include("news.urls")),
     path("", include("athletics.urls")),
     path(
         "sitemap.xml",
-        cache_page(60 * 15)(sitemap_views.sitemap),
+        require_safe(cache_page(60 * 15)(sitemap_views.sitemap)),
         {"sitemaps": sitemaps},
         name="sitemap",
     ),
@@ -42,4 +44,5 @@ if settings.SERVE_MEDIA:
     ]
 
 handler404 = "news.views.page_not_found"
-handler500 = "news.views.server_error"
+# The 500 page, or the 503 "try again" page when the database is what failed.
+handler500 = "config.errors.server_error"

@@ -13,7 +13,9 @@ its stored dimensions, so templates build ``srcset`` without touching the disk.
 import io
 import logging
 import posixpath
+import struct
 import warnings
+import zlib
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -61,6 +63,9 @@ def validate_image(upload):
                         params={"w": width, "h": height},
                     )
                 image.load()  # decode every pixel: truncated or lying files fail here
+                if image_format == "PNG":
+                    # Pillow fills rows missing from a PNG with black instead of failing.
+                    check_png_data_matches_header(upload, width, height, image.info.get("interlace"))
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -71,6 +76,65 @@ def validate_image(upload):
         ) from exc
     finally:
         upload.seek(position)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# PNG colour type -> channels per pixel.
+PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+# Adam7 passes: (x start, y start, x step, y step).
+ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def _png_expected_bytes(width, height, bit_depth, colour_type, interlaced):
+    """The size of a PNG's decompressed image data, per its header (filter bytes included)."""
+    bits_per_pixel = bit_depth * PNG_CHANNELS[colour_type]
+    passes = ADAM7 if interlaced else ((0, 0, 1, 1),)
+    total = 0
+    for x0, y0, dx, dy in passes:
+        pass_width = (width - x0 + dx - 1) // dx if width > x0 else 0
+        pass_height = (height - y0 + dy - 1) // dy if height > y0 else 0
+        if pass_width and pass_height:
+            total += pass_height * (1 + (pass_width * bits_per_pixel + 7) // 8)
+    return total
+
+
+def check_png_data_matches_header(upload, width, height, interlace=None):
+    """Raise ValidationError unless the PNG's image data is exactly as large as its header
+    (IHDR) says: a header that lies about the size is refused, not padded with black.
+    The data is decompressed as a stream and counted, never held in memory."""
+    upload.seek(0)
+    if upload.read(8) != PNG_SIGNATURE:
+        raise ValidationError("The file is not a valid PNG image.", code="invalid")
+    header, inflater, produced, limit = None, zlib.decompressobj(), 0, None
+    try:
+        while True:
+            head = upload.read(8)
+            if len(head) < 8:
+                break
+            length, kind = struct.unpack(">I4s", head)
+            data = upload.read(length)
+            upload.read(4)  # CRC (Pillow has checked it)
+            if kind == b"IHDR":
+                header = struct.unpack(">IIBBBBB", data[:13])
+                limit = _png_expected_bytes(header[0], header[1], header[2], header[3], header[6] == 1)
+            elif kind == b"IDAT" and limit is not None:
+                produced += len(inflater.decompress(data, limit + 1 - produced))
+                while inflater.unconsumed_tail and produced <= limit:
+                    produced += len(inflater.decompress(inflater.unconsumed_tail, limit + 1 - produced))
+                if produced > limit:
+                    break
+            elif kind == b"IEND":
+                break
+    except (struct.error, zlib.error, KeyError) as exc:
+        raise ValidationError(
+            "The file is not a valid PNG image (it may be damaged).", code="invalid"
+        ) from exc
+    if header is None or (header[0], header[1]) != (width, height) or produced != limit:
+        raise ValidationError(
+            "The image's header does not match its data (it claims %(w)s×%(h)s pixels).",
+            code="lying_header",
+            params={"w": width, "h": height},
+        )
 
 
 def rendition_name(name, width):

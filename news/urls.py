@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from . import comment_views, feeds, views
 
@@ -17,10 +18,11 @@ urlpatterns = [
         name="comment_report",
     ),
     path("search/", views.search, name="search"),
-    path("feeds/latest/", feeds.LatestArticlesFeed(), name="feed_latest"),
-    path("feeds/latest/atom/", feeds.LatestArticlesAtomFeed(), name="feed_latest_atom"),
-    path("feeds/section/<slug:slug>/", feeds.SectionFeed(), name="feed_section"),
-    path("feeds/section/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="feed_section_atom"),
+    # Feeds answer GET and HEAD only (Django's Feed view would answer PUT or DELETE with 200).
+    path("feeds/latest/", require_safe(feeds.LatestArticlesFeed()), name="feed_latest"),
+    path("feeds/latest/atom/", require_safe(feeds.LatestArticlesAtomFeed()), name="feed_latest_atom"),
+    path("feeds/section/<slug:slug>/", require_safe(feeds.SectionFeed()), name="feed_section"),
+    path("feeds/section/<slug:slug>/atom/", require_safe(feeds.SectionAtomFeed()), name="feed_section_atom"),
     path("privacy/", views.PageView.as_view(template_name="news/pages/privacy.html"), name="privacy"),
     path(
         "house-rules/",

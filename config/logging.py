@@ -1,0 +1,96 @@
+"""Structured logging: one line per record, ``key=value`` pairs (logfmt), on stdout.
+
+Every record carries the id of the request it was logged in (``request_id``, set by
+``config.middleware.RequestLogMiddleware``; ``-`` outside a request). A traceback stays
+on the record's line as escaped text (``\\n``), so a log shipper never splits an error
+into a hundred records and ``grep request_id=...`` finds all of a request.
+"""
+
+import contextvars
+import logging
+import re
+import time
+
+# The request being handled by this thread (or task); "-" outside a request.
+request_id_var = contextvars.ContextVar("request_id", default="-")
+
+_BARE = re.compile(r"^[A-Za-z0-9_.:/@+\-]+$")
+# Attributes every LogRecord has; anything else was passed in ``extra=`` and is logged too.
+# ``request`` (Django's django.request/django.server extra) is left out: path and status
+# are already on the line.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message", "asctime", "request_id", "request", "server_time",
+}  # fmt: skip
+
+
+def quote(value):
+    """``value`` as a logfmt value: bare when safe, else double-quoted with escapes, so a
+    value can never break the line or forge another key."""
+    text = str(value)
+    if text and _BARE.match(text):
+        return text
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    # Any other control character (a NUL from a hostile URL, say) as a \x escape.
+    escaped = "".join(ch if ch >= " " else f"\\x{ord(ch):02x}" for ch in escaped)
+    return f'"{escaped}"'
+
+
+_base_record_factory = logging.getLogRecordFactory()
+
+
+def _record_with_request_id(*args, **kwargs):
+    record = _base_record_factory(*args, **kwargs)
+    record.request_id = request_id_var.get()
+    return record
+
+
+def install_request_id_on_records():
+    """Every LogRecord made from now on carries ``request_id``, whichever handler (the
+    console, pytest's caplog, an error tracker) receives it. Idempotent."""
+    if logging.getLogRecordFactory() is not _record_with_request_id:
+        logging.setLogRecordFactory(_record_with_request_id)
+
+
+class RequestIdFilter(logging.Filter):
+    """Makes sure ``record.request_id`` is set (the record factory installed when this
+    filter is configured sets it at creation, in the thread that logged)."""
+
+    def __init__(self, name=""):
+        super().__init__(name)
+        install_request_id_on_records()
+
+    def filter(self, record):
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        return True
+
+
+class LineFormatter(logging.Formatter):
+    """``time=... level=... logger=... request_id=... msg="..." [extra keys] [exc="..."]``."""
+
+    def format(self, record):
+        record.message = record.getMessage()
+        moment = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        fields = [
+            ("time", f"{moment}.{int(record.msecs):03d}Z"),
+            ("level", record.levelname),
+            ("logger", record.name),
+            ("request_id", getattr(record, "request_id", request_id_var.get())),
+            ("msg", record.message),
+        ]
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                fields.append((key, value))
+        if record.exc_info:
+            fields.append(("exc", self.formatException(record.exc_info)))
+        elif record.exc_text:
+            fields.append(("exc", record.exc_text))
+        if record.stack_info:
+            fields.append(("stack", self.formatStack(record.stack_info)))
+        return " ".join(f"{key}={quote(value)}" for key, value in fields)
