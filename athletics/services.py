@@ -2,6 +2,8 @@
 
 from django.db import transaction
 
+from config import caching
+
 from .models import Record
 
 
@@ -20,4 +22,6 @@ def record_create(*, record, supersedes=None):
     if supersedes is not None:
         Record.objects.filter(pk=supersedes.pk).update(superseded_by=record)
         supersedes.is_current, supersedes.superseded_by = False, record
+    # The update()s above send no signals: the record pages follow the whole change.
+    caching.bump(caching.ATHLETICS)
     return record

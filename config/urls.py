@@ -4,11 +4,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
-from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from athletics.sitemaps import SITEMAPS as ATHLETICS_SITEMAPS
+from config import caching
 from news import views as news_views
 from news.sitemaps import SITEMAPS as NEWS_SITEMAPS
 
@@ -17,6 +17,7 @@ admin.site.site_title = "Podium newsroom"
 admin.site.index_title = "Desk"
 
 sitemaps = {**NEWS_SITEMAPS, **ATHLETICS_SITEMAPS}
+SITEMAP_SCOPES = (caching.NEWS, caching.ATHLETICS)
 
 urlpatterns = [
     # ADMIN_URL (default admin/): robots.txt never names it.
@@ -25,7 +26,8 @@ urlpatterns = [
     path("", include("athletics.urls")),
     path(
         "sitemap.xml",
-        require_safe(cache_page(60 * 15)(sitemap_views.sitemap)),
+        # Cached whole per generation of what it lists, with an ETag (config.caching).
+        require_safe(caching.cached_response("sitemap", scopes=SITEMAP_SCOPES)(sitemap_views.sitemap)),
         {"sitemaps": sitemaps},
         name="sitemap",
     ),

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from config import invalidation
+
 from .forms import ArticleAdminForm
 from .models import Article, ArticleRedirect, Author, Comment, CommentReport, Section, Tag
 from .services import article_save
@@ -43,6 +45,8 @@ def update_and_log(modeladmin, request, queryset, verb, **changes):
     changed = list(queryset.values_list("pk", flat=True))
     if changed:
         queryset.model.objects.filter(pk__in=changed).update(**changes)
+        # update() sends no signals: invalidate the cached pages showing these rows.
+        invalidation.rows_updated(queryset.model, changed)
         LogEntry.objects.log_actions(
             user_id=request.user.pk,
             queryset=queryset.model.objects.filter(pk__in=changed),

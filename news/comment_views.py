@@ -21,6 +21,8 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
+from config import caching
+
 from . import ratelimit, selectors, services
 from .client import client_hash
 from .forms import RENDERED_AT_SALT, CommentForm, ReportForm
@@ -76,21 +78,11 @@ def _positive_int(raw):
     return value if value > 0 else None
 
 
-def _find_in_thread(comments, pk):
-    for comment in comments:
-        if comment.pk == pk:
-            return comment
-        for reply in comment.approved_replies:
-            if reply.pk == pk:
-                return reply
-    return None
-
-
-def reply_target(*, request, article, comments, form=None):
+def reply_target(*, request, article, form=None):
     """The comment the fan is replying to (for "Replying to <name>" and the hidden
-    ``parent``): the posted ``parent`` of a re-rendered form, else ``?reply=<id>``. Looked
-    up in the page's comments first (no query); None when it is not an approved comment
-    of this article."""
+    ``parent``): the posted ``parent`` of a re-rendered form, else ``?reply=<id>``. One
+    query, only when a reply is asked for; None when it is not an approved comment of
+    this article."""
     if form is not None and form.is_bound:
         if "parent" in form.errors:
             return None
@@ -99,10 +91,7 @@ def reply_target(*, request, article, comments, form=None):
         pk = _positive_int(request.GET.get("reply"))
     if pk is None:
         return None
-    comment = _find_in_thread(comments, pk)
-    if comment is None:
-        comment = Comment.objects.approved().filter(article=article, pk=pk).first()
-    return comment
+    return Comment.objects.approved().filter(article=article, pk=pk).first()
 
 
 def _describe_errors(form):
@@ -116,24 +105,59 @@ def _describe_errors(form):
         form.fields[name].widget.attrs["aria-describedby"] = " ".join(described)
 
 
-def comment_section(*, request, article, form=None, rate_limit_wait=0):
+def comment_section(*, request, article, form=None, rate_limit_wait=0, cached=True):
     """The comment part of the article page's context: one page of approved comments
     (``?comments=N``), their count, and, while comments are open, the form (a new one
-    with the remembered name, or the fan's rejected one) and the comment replied to."""
-    thread = selectors.comment_thread(
-        article=article, page=selectors.comment_page_number(request.GET.get("comments"))
-    )
+    with the remembered name, or the fan's rejected one) and the comment replied to.
+
+    The list is a cached fragment (``comments_page``, ``config.caching``): rebuilt when a
+    comment of this article changes, and at least once a minute for its relative times.
+    The form is rendered for each visitor and never cached."""
+    requested = selectors.comment_page_number(request.GET.get("comments"))
     accepting = article.is_published and not article.comments_closed
+    thread = caching.lazy(lambda: selectors.comment_thread(article=article, page=requested))
+    page = caching.Page(
+        "comments",
+        article.pk,
+        requested,
+        accepting,
+        scopes=(caching.NEWS, caching.comments(article.pk)),
+        request=request,
+        timeout=caching.COMMENTS_TIMEOUT,
+        enabled=cached,
+        context={
+            "article": article,
+            "comments": caching.lazy(lambda: thread.comments),
+            "comment_count": caching.lazy(lambda: thread.count),
+            "comment_thread": thread,
+            "comments_accepting": accepting,
+            "report_reasons": CommentReport.Reason.choices,
+        },
+    )
+    summary = page.value("summary", lambda: (thread.count, thread.number, thread.num_pages))
+    count, number, num_pages = summary
+    # The page of comments without its rows: what the form and the article's header need.
+    shown = selectors.CommentThread(comments=[], count=count, number=number, num_pages=num_pages)
     reply_to = None
     form_problems = []
+    form_page = None
     if accepting:
-        reply_to = reply_target(request=request, article=article, comments=thread.comments, form=form)
+        reply_to = reply_target(request=request, article=article, form=form)
         if form is None:
-            form = CommentForm(
-                article=article,
-                auto_id=FORM_AUTO_ID,
-                initial={"name": remembered_name(request), "parent": reply_to.pk if reply_to else None},
-            )
+            name = remembered_name(request)
+            initial = {"name": name, "parent": reply_to.pk if reply_to else None}
+            form = caching.lazy(lambda: CommentForm(article=article, auto_id=FORM_AUTO_ID, initial=initial))
+            if not name and reply_to is None and not rate_limit_wait:
+                # The same empty form for everyone: cached with the list, the CSRF token
+                # and render time filled in for each visitor.
+                form_page = page
+                page.context.update(
+                    comment_form=form,
+                    comment_action=article.get_absolute_url() + shown.query,
+                    reply_to=None,
+                    rate_limit_wait=0,
+                    comment_form_problems=[],
+                )
         else:
             _describe_errors(form)
             # Errors of the hidden fields have no field to sit next to: shown at the top.
@@ -143,15 +167,17 @@ def comment_section(*, request, article, form=None, rate_limit_wait=0):
                 *form.errors.get("rendered_at", []),
             ]
     return {
-        "comments": thread.comments,
-        "comment_count": thread.count,
-        "comment_thread": thread,
+        "comments_page": page,
+        "comments": page.context["comments"],
+        "comment_count": count,
+        "comment_thread": shown,
         "comments_accepting": accepting,
         "comment_form": form,
+        "comment_form_page": form_page,
         "comment_form_problems": form_problems,
-        "comment_action": article.get_absolute_url() + thread.query,
+        "comment_action": article.get_absolute_url() + shown.query,
         "reply_to": reply_to,
-        "rendered_at": signed_render_time(),
+        "rendered_at": caching.lazy(signed_render_time),
         "rate_limit_wait": rate_limit_wait,
         "report_reasons": CommentReport.Reason.choices,
     }

@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from config import caching
+
 from .models import Article, Section
 
 FEED_LENGTH = 20
@@ -20,9 +22,14 @@ def _absolute(path):
 
 
 class LatestArticlesFeed(Feed):
-    """RSS 2.0: the latest published articles."""
+    """RSS 2.0: the latest published articles. Every feed is cached whole, keyed by its
+    URL and the news generation, with an ETag (``config.caching.cached_response``)."""
 
     description = "The latest athletics news from Podium."
+
+    def __call__(self, request, *args, **kwargs):
+        view = caching.cached_response("feed", scopes=(caching.NEWS,))(super().__call__)
+        return view(request, *args, **kwargs)
 
     def title(self):
         return f"{settings.SITE_NAME}: latest news"

@@ -125,7 +125,9 @@ class Article(models.Model):
     class Meta:
         ordering = ["-published_at", "-pk"]
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="article_published_idx"),
+            # Published lists, newest first (-published_at, -pk): the index is walked
+            # backwards, the count and the OFFSET of deep pages never touch the rows.
+            models.Index(fields=["status", "published_at", "id"], name="article_listing_idx"),
             models.Index(fields=["is_featured", "-published_at"], name="article_featured_idx"),
         ]
         constraints = [
@@ -201,7 +203,9 @@ class CommentQuerySet(models.QuerySet):
         replies prefetched into ``approved_replies``."""
         replies = Prefetch(
             "replies",
-            queryset=Comment.objects.approved().order_by("created_at", "pk"),
+            # By parent first: the order within each parent is the same, and the query then
+            # reads comment_replies_idx instead of every approved comment in date order.
+            queryset=Comment.objects.approved().order_by("parent_id", "created_at", "pk"),
             to_attr="approved_replies",
         )
         return (
@@ -237,6 +241,9 @@ class Comment(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["article", "status", "created_at"], name="comment_thread_idx"),
+            # The approved replies of a page of comments (the planner would otherwise pick
+            # the status index and read every approved comment).
+            models.Index(fields=["parent", "status", "created_at"], name="comment_replies_idx"),
             models.Index(fields=["status", "-created_at"], name="comment_queue_idx"),
         ]
 
