@@ -35,6 +35,9 @@ $(BIN)/.dev: requirements.txt requirements-dev.txt
 	@echo "wrote .env with a local-only SECRET_KEY"
 
 run: export DEBUG = true
+# The demo story dates from 2024: keep its comments open locally so the form can be tried
+# (production closes comments 30 days after publication; override by setting the variable).
+run: export COMMENTS_CLOSE_AFTER_DAYS ?= 0
 run: $(BIN)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
