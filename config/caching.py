@@ -52,8 +52,9 @@ ALL = "all"
 NEWS = "news"
 ATHLETICS = "athletics"
 
-# Fragments expire after an hour even when nothing changes (they are rebuilt on demand).
-PAGE_TIMEOUT = 60 * 60
+# Fragments expire after 15 minutes even when nothing changes (rebuilt on demand): this
+# bounds what a bump lost to a Redis outage can leave stale, and the memory of old keys.
+PAGE_TIMEOUT = 15 * 60
 # Comment lists show relative times ("5 minutes ago"): rebuilt at least once a minute.
 COMMENTS_TIMEOUT = 60
 # Cache-Control max-age for public pages read anonymously (a CDN or proxy may keep them).

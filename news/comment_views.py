@@ -114,6 +114,7 @@ def comment_section(*, request, article, form=None, rate_limit_wait=0, cached=Tr
     comment of this article changes, and at least once a minute for its relative times.
     The form is rendered for each visitor and never cached."""
     requested = selectors.comment_page_number(request.GET.get("comments"))
+    url = article.get_absolute_url()
     accepting = article.is_published and not article.comments_closed
     thread = caching.lazy(lambda: selectors.comment_thread(article=article, page=requested))
     page = caching.Page(
@@ -153,7 +154,7 @@ def comment_section(*, request, article, form=None, rate_limit_wait=0, cached=Tr
                 form_page = page
                 page.context.update(
                     comment_form=form,
-                    comment_action=article.get_absolute_url() + shown.query,
+                    comment_action=url + shown.query,
                     reply_to=None,
                     rate_limit_wait=0,
                     comment_form_problems=[],
@@ -175,7 +176,7 @@ def comment_section(*, request, article, form=None, rate_limit_wait=0, cached=Tr
         "comment_form": form,
         "comment_form_page": form_page,
         "comment_form_problems": form_problems,
-        "comment_action": article.get_absolute_url() + shown.query,
+        "comment_action": url + shown.query,
         "reply_to": reply_to,
         "rendered_at": caching.lazy(signed_render_time),
         "rate_limit_wait": rate_limit_wait,

@@ -9,6 +9,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core import signing
 from django.core.cache import cache
+from django.db import connection
+from django.db.models import Q
 from django.template import Context, Template
 from django.test import Client, RequestFactory
 
@@ -389,3 +391,25 @@ def test_keys_first_pages_are_the_pages_of_the_list():
     pages = [list(paginator.page(n).object_list) for n in paginator.page_range]
     assert [len(page) for page in pages] == [12, 12, 6]
     assert [article for page in pages for article in page] == list(listing)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's full-text search indexes")
+def test_search_conditions_read_their_indexes_on_postgresql():
+    from django.contrib.postgres.search import SearchQuery
+
+    from news import selectors
+
+    for n in range(5):
+        ArticleFactory(title=f"Kerr {n}")
+    # The search's own condition, as news.selectors.search_articles writes it.
+    document = selectors.search_articles("kerr").query.annotations["document"]
+    matching = Article.objects.annotate(document=document)
+    query = SearchQuery("kerr", search_type="websearch", config=selectors.SEARCH_CONFIG)
+    condition = Q(document=query) | selectors._contains_all("search_document", ["kerr"])
+    sql, params = matching.filter(condition).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the test table is tiny
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "article_search_vector_idx" in plan
+    assert "article_search_trgm_idx" in plan

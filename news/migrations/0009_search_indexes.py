@@ -2,8 +2,8 @@ from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 # The weighted document news.selectors.search_articles() matches, exactly as Django writes
-# it: PostgreSQL uses an expression index only for the very same expression (a test on
-# PostgreSQL checks the search query plans an index scan on it).
+# it: PostgreSQL uses an expression index only for the very same expression. (0010 replaces
+# this index by a stored column; a test on PostgreSQL checks the search plans use them.)
 DOCUMENT = (
     "((setweight(to_tsvector('podium_search'::regconfig, COALESCE(\"title\", '')), 'A') || "
     "setweight(to_tsvector('podium_search'::regconfig, COALESCE(\"standfirst\", '')), 'B')) || "

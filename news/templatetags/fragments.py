@@ -38,6 +38,21 @@ def _marker(name):
     return f"<!--live:{name}-->"
 
 
+# Compiled hole templates, kept in the process (the engine's cached loader would find them
+# too, but its lookup costs more than the small render). Not in DEBUG: templates change.
+_TEMPLATES = {}
+
+
+def _template(context, name):
+    engine = context.template.engine
+    if engine.debug:
+        return engine.get_template(name)
+    key = (id(engine), name)
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = engine.get_template(name)
+    return _TEMPLATES[key]
+
+
 def _site_values():
     return {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL}
 
@@ -66,7 +81,7 @@ def _fill(html, holes, context):
             request._podium_live_holes = memo
     for name in holes:
         if name not in memo:
-            memo[name] = context.template.engine.get_template(name).render(context)
+            memo[name] = _template(context, name).render(context)
         html = html.replace(_marker(name), memo[name])
     # Safe: rendered by templates (autoescaped), cached verbatim.
     return mark_safe(html)  # noqa: S308
@@ -107,7 +122,7 @@ class LiveNode(Node):
         if holes is not None:
             holes.add(name)
             return mark_safe(_marker(name))  # noqa: S308 (a fixed comment)
-        return context.template.engine.get_template(name).render(context)
+        return _template(context, name).render(context)
 
 
 @register.tag
