@@ -89,6 +89,13 @@ class Gunicorn:
         self.process = None
 
     def start(self):
+        # Production settings serve hashed static names from the collectstatic manifest; a
+        # fresh checkout (CI) has none yet, and every page would fail to render without it.
+        collect = subprocess.run(  # noqa: S603 - fixed interpreter and arguments
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert collect.returncode == 0, collect.stderr
         self.process = subprocess.Popen(  # noqa: S603 - fixed interpreter and arguments
             [
                 sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
