@@ -16,6 +16,7 @@ Usage: python -m bench.run [--db sqlite|postgres] [--rounds 3] [--duration 10s]
 
 import argparse
 import datetime
+import fcntl
 import hashlib
 import json
 import os
@@ -446,6 +447,21 @@ def wrk(url, *, duration, connections, threads):
 # ---------------------------------------------------------------- the run
 
 
+LOCK = Path(tempfile.gettempdir()) / "podium-bench.lock"
+
+
+def exclusive():
+    """Hold a machine-wide lock for the whole run: two benches at once (from two clones or
+    worktrees) would measure each other and share podium_bench."""
+    handle = LOCK.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        log(f"another bench holds {LOCK}; waiting for it to finish")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
 def measure(args):
     if not shutil.which("wrk"):
         raise BenchError(
@@ -677,6 +693,8 @@ def compare_table(new, old):
 
 def print_report(report, compare=None):
     print(describe(report))
+    if report.get("note"):
+        print(f"note: {report['note']}")
     load = report["machine"].get("loadavg_before")
     if load and load[0] > 0.5:
         print(f"(load average {load[0]:.2f} before the run: the machine was busy; trust ratios over rps)")
@@ -692,6 +710,8 @@ def print_report(report, compare=None):
     if compare is not None:
         print()
         print(f"Compared with: {describe(compare)}")
+        if compare.get("note"):
+            print(f"note: {compare['note']}")
         print(compare_table(report, compare))
 
 
@@ -729,6 +749,7 @@ def main(argv=None):
     if args.show:
         print_report(json.loads(args.show.read_text()), compare)
         return 0
+    lock = exclusive()
     try:
         report = measure(args)
     except BenchError as error:
@@ -739,6 +760,8 @@ def main(argv=None):
         if error.stderr:
             print(error.stderr[-3000:], file=sys.stderr)
         return 2
+    finally:
+        lock.close()
     path = results_path(report)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1) + "\n")
