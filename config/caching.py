@@ -456,7 +456,9 @@ class CacheHeadersMiddleware:
             return response
         if response.status_code != 200 or response.streaming:
             return response
-        if response.cookies or may_personalise(request):
+        # A page whose form carries a CSRF token is this visitor's own even when no cookie
+        # is set (a returning visitor): a cache ignoring Vary: Cookie must not share it.
+        if response.cookies or may_personalise(request) or request.META.get("CSRF_COOKIE_USED"):
             patch_cache_control(response, private=True, no_cache=True)
         else:
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)

@@ -339,6 +339,9 @@ def test_public_pages_may_be_kept_briefly_by_a_proxy_but_not_per_visitor_ones(cl
     article = client.get(story.get_absolute_url())
     assert "private" in article["Cache-Control"]
     assert "Cookie" in article["Vary"]
+    # A returning visitor already holds the CSRF cookie: still private.
+    again = client.get(story.get_absolute_url())
+    assert "private" in again["Cache-Control"]
 
 
 def test_a_signed_in_editor_gets_private_pages(story):
@@ -413,3 +416,14 @@ def test_search_conditions_read_their_indexes_on_postgresql():
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "article_search_vector_idx" in plan
     assert "article_search_trgm_idx" in plan
+
+
+def test_a_page_using_the_csrf_token_is_private_even_without_setting_a_cookie(rf):
+    from django.http import HttpResponse
+
+    request = rf.get("/news/x/")
+    request.META["CSRF_COOKIE_USED"] = True
+    response = caching.CacheHeadersMiddleware(lambda r: HttpResponse("form"))(request)
+    assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+    plain = caching.CacheHeadersMiddleware(lambda r: HttpResponse("page"))(rf.get("/news/"))
+    assert "public" in plain["Cache-Control"]
