@@ -427,3 +427,19 @@ def test_a_page_using_the_csrf_token_is_private_even_without_setting_a_cookie(rf
     assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
     plain = caching.CacheHeadersMiddleware(lambda r: HttpResponse("page"))(rf.get("/news/"))
     assert "public" in plain["Cache-Control"]
+
+
+def test_a_bundle_kept_in_the_process_is_shared_read_only():
+    first = caching.Page("probe", "x", scopes=(caching.NEWS,))
+    first.value("a", lambda: 1)
+    first.save()
+    kept = caching.RECENT.get(first.key)
+
+    second = caching.Page("probe", "x", scopes=(caching.NEWS,))
+    assert second.value("a", lambda: 2) == 1  # from the kept bundle: no compute
+    second.value("b", lambda: 3)  # added to a copy, not to what other requests read
+    assert "b" not in kept["values"]
+    second.save()
+    assert caching.RECENT.get(first.key)["values"] == {"a": 1, "b": 3}
+    caching.bump(caching.NEWS)
+    assert caching.Page("probe", "x", scopes=(caching.NEWS,)).value("a", lambda: 4) == 4
