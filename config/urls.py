@@ -11,6 +11,7 @@ from athletics.sitemaps import SITEMAPS as ATHLETICS_SITEMAPS
 from config import caching
 from news import views as news_views
 from news.sitemaps import SITEMAPS as NEWS_SITEMAPS
+from news.sitemaps import sitemap_index
 
 admin.site.site_header = "Podium newsroom"
 admin.site.site_title = "Podium newsroom"
@@ -24,12 +25,19 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("news.urls")),
     path("", include("athletics.urls")),
+    # The index, and one sitemap per section (paginated: ?p=N). Each is cached whole per
+    # generation of what it lists, with an ETag (config.caching).
     path(
         "sitemap.xml",
-        # Cached whole per generation of what it lists, with an ETag (config.caching).
-        require_safe(caching.cached_response("sitemap", scopes=SITEMAP_SCOPES)(sitemap_views.sitemap)),
+        require_safe(caching.cached_response("sitemap", scopes=SITEMAP_SCOPES)(sitemap_index)),
         {"sitemaps": sitemaps},
         name="sitemap",
+    ),
+    path(
+        "sitemap-<slug:section>.xml",
+        require_safe(caching.cached_response("sitemap", scopes=SITEMAP_SCOPES)(sitemap_views.sitemap)),
+        {"sitemaps": sitemaps},
+        name="sitemap_section",
     ),
     path("robots.txt", news_views.robots_txt, name="robots_txt"),
     path("healthz", news_views.healthz, name="healthz"),

@@ -559,9 +559,15 @@ class TestMedalTable:
 
 
 def test_sitemap_lists_athletes_and_editions_with_site_url(client, world, settings):
-    response = client.get("/sitemap.xml", HTTP_HOST="127.0.0.1")
-    assert response.status_code == HTTPStatus.OK
-    xml = response.content.decode()
+    # /sitemap.xml is the index; each section's sitemap is /sitemap-<section>.xml.
+    index = client.get("/sitemap.xml", HTTP_HOST="127.0.0.1").content.decode()
+    assert "<loc>https://podium.example/sitemap-athletes.xml</loc>" in index
+    assert "127.0.0.1" not in index
+    xml = ""
+    for section in ("athletes", "competitions", "athletics-pages"):
+        response = client.get(f"/sitemap-{section}.xml", HTTP_HOST="127.0.0.1")
+        assert response.status_code == HTTPStatus.OK
+        xml += response.content.decode()
     assert "<loc>https://podium.example/athletes/josh-kerr/</loc>" in xml
     assert "<loc>https://podium.example/competitions/olympic-games-tokyo-2020/</loc>" in xml
     assert "<loc>https://podium.example/medals/</loc>" in xml

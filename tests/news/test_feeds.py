@@ -113,14 +113,21 @@ def test_sitemap_lists_published_articles_and_sections_on_site_url(client, setti
     settings.ALLOWED_HOSTS = ["evil.example", "testserver"]
     published, road = articles
 
-    response = client.get("/sitemap.xml", **HOST)
-
-    assert response.status_code == HTTPStatus.OK
-    assert "evil.example" not in response.content.decode()
-    urls = {
-        url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod")
-        for url in ET.fromstring(response.content).findall(f"{SITEMAP}url")  # noqa: S314 (our own sitemap)
-    }
+    # /sitemap.xml is the index of the sections' sitemaps; every location is on SITE_URL.
+    index = client.get("/sitemap.xml", **HOST)
+    assert index.status_code == HTTPStatus.OK
+    assert "evil.example" not in index.content.decode()
+    urls = {}
+    for entry in ET.fromstring(index.content).findall(f"{SITEMAP}sitemap"):  # noqa: S314 (our own sitemap)
+        location = entry.findtext(f"{SITEMAP}loc")
+        assert location.startswith(f"{SITE_URL}/sitemap-")
+        response = client.get(location.removeprefix(SITE_URL), **HOST)
+        assert response.status_code == HTTPStatus.OK
+        assert "evil.example" not in response.content.decode()
+        urls |= {
+            url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod")
+            for url in ET.fromstring(response.content).findall(f"{SITEMAP}url")  # noqa: S314
+        }
     assert urls[f"{SITE_URL}/news/kerr-wins/"] == published.updated_at.date().isoformat()
     assert f"{SITE_URL}/news/road-story/" in urls
     assert f"{SITE_URL}/news/section/athletics/" in urls

@@ -138,12 +138,17 @@ class Crawl:
 
 
 def sitemap_paths(client):
-    response = client.get("/sitemap.xml")
-    assert response.status_code == HTTPStatus.OK
-    locs = re.findall(r"<loc>(.*?)</loc>", response.content.decode())
-    assert locs, "the sitemap lists no URL"
-    assert all(loc.startswith(settings.SITE_URL) for loc in locs)
-    return [loc[len(settings.SITE_URL) :] for loc in locs]
+    """Every page the sitemaps list: /sitemap.xml is the index of the sections' sitemaps."""
+
+    def locs_of(path):
+        response = client.get(path)
+        assert response.status_code == HTTPStatus.OK
+        locs = re.findall(r"<loc>(.*?)</loc>", response.content.decode())
+        assert locs, f"{path} lists no URL"
+        assert all(loc.startswith(settings.SITE_URL) for loc in locs)
+        return [loc[len(settings.SITE_URL) :] for loc in locs]
+
+    return [page for sitemap in locs_of("/sitemap.xml") for page in locs_of(sitemap)]
 
 
 def with_param(url, name, value):
