@@ -64,10 +64,10 @@ def _forget_request_id():
 
 
 class SecurityHeadersMiddleware:
-    """Headers for every response, static files included (whitenoise answers those before
-    the inner middleware runs): ``Permissions-Policy`` and ``X-Frame-Options``. Django's
-    SecurityMiddleware adds nosniff, Referrer-Policy and Cross-Origin-Opener-Policy;
-    django-csp the Content-Security-Policy."""
+    """Headers for every response Django makes: ``Permissions-Policy`` and
+    ``X-Frame-Options``. Django's SecurityMiddleware adds nosniff, Referrer-Policy and
+    Cross-Origin-Opener-Policy; django-csp the Content-Security-Policy. Static files, which
+    WhiteNoise answers before any of these run, get theirs from config.static_headers."""
 
     def __init__(self, get_response):
         self.get_response = get_response

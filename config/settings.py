@@ -13,6 +13,8 @@ import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.static_headers import add_security_headers as add_static_security_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -64,12 +66,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: times the whole request and logs one line for it, with its request id.
+    # First: hashed static files are answered before anything else, with their security
+    # headers computed once per file (config/static_headers.py); not logged here, as a page
+    # view brings several of them (a CDN or nginx in front logs them). README, Performance.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Times the whole request and logs one line for it, with its request id.
     "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cache-Control for pages (public for anonymous readers, private when per-visitor):
     # outside the session, CSRF and messages middleware so it sees the cookies they set.
     "config.caching.CacheHeadersMiddleware",
@@ -182,6 +187,8 @@ STORAGES = {
     # Hashed, compressed, forever-cacheable names. (STATICFILES_STORAGE is ignored on 5.2.)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# WhiteNoise runs before the security middleware: it sets their headers itself.
+WHITENOISE_ADD_HEADERS_FUNCTION = add_static_security_headers
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -186,3 +186,27 @@ def test_plain_http_serves_pages_and_logs_in_without_secure_cookies(settings):
     assert response.status_code == HTTPStatus.FOUND
     assert not response.cookies["sessionid"]["secure"]
     assert response.cookies["sessionid"]["httponly"]
+
+
+@pytest.mark.django_db
+def test_static_files_carry_hsts_and_the_pages_security_headers(https_on):
+    """WhiteNoise answers static files before the security middleware (it is first): the
+    same headers come from config.static_headers, HSTS included, with no nonce."""
+    https_on.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    static = Client().get("/static/css/site.css", secure=True)
+    page = Client().get("/news/", secure=True)
+
+    assert static.status_code == page.status_code == HTTPStatus.OK
+    assert static["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    for header in (
+        "Strict-Transport-Security",
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "X-Frame-Options",
+        "Permissions-Policy",
+    ):
+        assert static[header] == page[header], header
+    # Answered before the request log: no request id, no log line.
+    assert "X-Request-ID" not in static
