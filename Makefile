@@ -14,7 +14,7 @@ help:
 	@echo "make lint    ruff check and format check"
 	@echo "make format  ruff format and fix"
 	@echo "make serve   the site under gunicorn with DEBUG off (local only)"
-	@echo "make bench   benchmark the pages with wrk (DB=sqlite|postgres ROUNDS=3 DURATION=10s CONNECTIONS=16 SMOKE=0|1)"
+	@echo "make bench   benchmark the pages with wrk (DB=sqlite|postgres DATA=large|small ROUNDS=3 DURATION=10s CONNECTIONS=16 SMOKE=0|1 COMPARE=file GROWTH=file)"
 	@echo "make scaleout  two gunicorn instances behind nginx on PostgreSQL + Redis, with assertions"
 
 # Reinstall only when the requirements change: a second `make run` is quick.
@@ -77,10 +77,13 @@ DURATION ?=
 CONNECTIONS ?= 16
 SMOKE ?= 0
 COMPARE ?=
+DATA ?=
+GROWTH ?=
 bench: $(BIN)/.runtime
 	$(BIN)/python -m bench.run --db $(DB) --connections $(CONNECTIONS) --workers $(WORKERS) \
 		$(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(DURATION),--duration $(DURATION)) \
-		$(if $(filter 1,$(SMOKE)),--smoke) $(if $(COMPARE),--compare $(COMPARE))
+		$(if $(filter 1,$(SMOKE)),--smoke) $(if $(COMPARE),--compare $(COMPARE)) \
+		$(if $(DATA),--data $(DATA)) $(if $(GROWTH),--growth $(GROWTH))
 
 # The scale-out proof (README, "Running in production"): needs nginx (apt-get install nginx), PostgreSQL, Redis.
 scaleout: $(BIN)/.runtime

@@ -10,8 +10,13 @@ the same round): absolute numbers swing between rounds, ratios paired within one
 Queries per request are counted in-process (``bench.queries``: Django's test client
 under the same settings and database, inside ``CaptureQueriesContext``).
 
-Usage: python -m bench.run [--db sqlite|postgres] [--rounds 3] [--duration 10s]
-       [--connections 16] [--smoke] [--compare FILE] [--show FILE]
+Flat with growth: ``--data small`` measures the same pages on a data set the size of a
+new site's (50 articles, 300 comments); ``--growth FILE`` prints each page's ratio on the
+large set beside its ratio on that small one (target: at least 0.8 of it).
+
+Usage: python -m bench.run [--db sqlite|postgres] [--data large|small] [--rounds 3]
+       [--duration 10s] [--connections 16] [--smoke] [--compare FILE] [--growth FILE]
+       [--show FILE]
 """
 
 import argparse
@@ -47,7 +52,10 @@ GENERATOR = ROOT / "news" / "management" / "commands" / "generate_bench_data.py"
 LUA = BENCH / "wrk_report.lua"
 
 LARGE = {"articles": 20_000, "comments": 200_000, "athletes": 2_000, "results": 50_000}
+# A new site's size, for the growth comparison and the smoke run. The demo content itself
+# (load_demo) has no article with many comments and no 1,000th page to measure.
 SMALL = {"articles": 50, "comments": 300, "athletes": 30, "results": 200}
+SIZES = {"large": LARGE, "small": SMALL}
 BENCH_ARTICLE = "/news/bench-article-with-2000-comments/"
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "db": "podium_bench"}
 REDIS_URL = "redis://127.0.0.1:6379/2"
@@ -72,6 +80,7 @@ PAGES = [
 # not named there; they are held to the list pages' 10 %.
 RATIO_TARGETS = {"floor": 1.0, "static": 1.2, "detail": 0.20, "list": 0.10, "other": 0.10}
 TAIL_TARGET = 2.5  # p99 <= 2.5 x p50
+GROWTH_TARGET = 0.8  # ratio on the large data set >= 0.8 x the ratio on the small one
 QUERY_TARGET = 8
 RSS_TARGET_MB = 150
 
@@ -240,11 +249,12 @@ def psql(sql, *, database="postgres", capture=True, check=True):
     )
 
 
-def prepare_sqlite(env, sizes, smoke):
+def prepare_sqlite(env, size):
     """A cached SQLite file per data key: generated once into a temporary name, then renamed."""
     DATA.mkdir(parents=True, exist_ok=True)
+    sizes = SIZES[size]
     key = data_key(sizes)
-    path = DATA / f"bench-{'smoke' if smoke else 'large'}-{key}.sqlite3"
+    path = DATA / f"bench-{size}-{key}.sqlite3"
     env["DATABASE_URL"] = f"sqlite:///{path}"
     env["MEDIA_ROOT"] = str(DATA / f"media-{key}")
     generated = None
@@ -262,7 +272,7 @@ def prepare_sqlite(env, sizes, smoke):
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
         tmp.rename(path)
         # Old data sets of the same kind are stale now.
-        for old in DATA.glob(f"bench-{'smoke' if smoke else 'large'}-*.sqlite3*"):
+        for old in DATA.glob(f"bench-{size}-*.sqlite3*"):
             if not old.name.startswith(path.name):
                 old.unlink()
     else:
@@ -271,14 +281,16 @@ def prepare_sqlite(env, sizes, smoke):
     return {"database": str(path.relative_to(ROOT)), "generated_seconds": generated, "key": key}
 
 
-def prepare_postgres(env, sizes, smoke):
-    """The podium_bench database, recreated when its COMMENT (the data key) does not match."""
+def prepare_postgres(env, size):
+    """The podium_bench database (podium_bench_small for the small set), recreated when its
+    COMMENT (the data key) does not match."""
     if run(["pg_isready", "-q", "-h", POSTGRES["host"], "-p", POSTGRES["port"]], check=False).returncode:
         raise BenchError(
             "PostgreSQL does not answer on 127.0.0.1:5432 (start it, e.g. pg_ctlcluster 15 main start)."
         )
-    key = f"podium-bench {'smoke' if smoke else 'large'} {data_key(sizes)}"
-    name = POSTGRES["db"]
+    sizes = SIZES[size]
+    key = f"podium-bench {size} {data_key(sizes)}"
+    name = POSTGRES["db"] if size == "large" else f"{POSTGRES['db']}_{size}"
     env["DATABASE_URL"] = f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{name}"
     env["MEDIA_ROOT"] = str(DATA / f"media-pg-{data_key(sizes)}")
     # The name is the constant above, never input.
@@ -470,12 +482,12 @@ def measure(args):
         )
     if not GUNICORN.exists():
         raise BenchError("No .venv: run `make test` or `make run` once first.")
-    sizes = dict(SMALL if args.smoke else LARGE)
+    sizes = dict(SIZES[args.data])
     load_before = os.getloadavg()
     if load_before[0] > 0.5:
         log(f"warning: load average {load_before[0]:.2f} before the bench; other work skews the numbers")
     env = base_env(args)
-    prepared = (prepare_postgres if args.db == "postgres" else prepare_sqlite)(env, sizes, args.smoke)
+    prepared = (prepare_postgres if args.db == "postgres" else prepare_sqlite)(env, args.data)
     manage(env, "collectstatic", "--noinput", "-v", "0")
     if args.db == "postgres" and shutil.which("redis-cli"):
         run(["redis-cli", "-u", REDIS_URL, "flushdb"], capture=True, check=False)
@@ -538,6 +550,7 @@ def measure(args):
         "db": args.db,
         "cache": args.cache_url,
         "smoke": args.smoke,
+        "data_size": args.data,
         "git": git_revision(),
         "machine": {
             "cores": cores(),
@@ -691,7 +704,26 @@ def compare_table(new, old):
     return "\n".join(lines)
 
 
-def print_report(report, compare=None):
+def growth_table(large, small):
+    """Flat with growth: each page's ratio to the floor on the large data set beside its
+    ratio on the small one (each paired within its own run)."""
+    head = f"{'page':<26}{'ratio small':>12}{'large':>9}{'large/small':>13}{'target':>8}  verdict"
+    lines = [head, "-" * len(head)]
+    on_small = {page["key"]: page for page in small["pages"]}
+    for page in large["pages"]:
+        was = on_small.get(page["key"])
+        if page["key"] == "floor" or was is None or not was["ratio"] or page["ratio"] is None:
+            continue
+        growth = page["ratio"] / was["ratio"]
+        verdict = "ok" if round(growth, 4) >= GROWTH_TARGET else "miss"  # 0.32 / 0.4 is 0.7999...
+        lines.append(
+            f"{page['label']:<26}{was['ratio']:>12.1%}{page['ratio']:>9.1%}{growth:>13.2f}"
+            f"{GROWTH_TARGET:>8.1f}  {verdict}"
+        )
+    return "\n".join(lines)
+
+
+def print_report(report, compare=None, growth=None):
     print(describe(report))
     if report.get("note"):
         print(f"note: {report['note']}")
@@ -713,12 +745,17 @@ def print_report(report, compare=None):
         if compare.get("note"):
             print(f"note: {compare['note']}")
         print(compare_table(report, compare))
+    if growth is not None:
+        print()
+        print(f"Flat with growth, against: {describe(growth)}")
+        print(growth_table(report, growth))
 
 
 def results_path(report):
     if report["smoke"]:
         return DATA / f"smoke-{report['db']}.json"
-    stem = f"{report['date'][:10]}-{report['db']}"
+    size = report.get("data_size", "large")
+    stem = f"{report['date'][:10]}-{report['db']}" + ("" if size == "large" else f"-{size}")
     path = RESULTS / f"{stem}.json"
     number = 2
     while path.exists():
@@ -736,18 +773,22 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--warmup", default=None, help="wrk warm-up per page, default 2s (smoke: 1s)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn sync workers (default: cores)")
-    parser.add_argument("--smoke", action="store_true", help="tiny data, 2 s per page, 1 round (CI)")
+    parser.add_argument("--smoke", action="store_true", help="small data, 2 s per page, 1 round (CI)")
+    parser.add_argument("--data", choices=list(SIZES), default=None, help="default large (smoke: small)")
     parser.add_argument("--compare", type=Path, help="an earlier result JSON to print beside this one")
+    parser.add_argument("--growth", type=Path, help="a result on the small data set, for flat with growth")
     parser.add_argument("--show", type=Path, help="print a saved result instead of running the bench")
     args = parser.parse_args(argv)
+    args.data = args.data or ("small" if args.smoke else "large")
     args.rounds = args.rounds or (1 if args.smoke else 3)
     args.duration = args.duration or ("2s" if args.smoke else "10s")
     args.warmup = args.warmup or ("1s" if args.smoke else "2s")
     args.cache_url = REDIS_URL if args.db == "postgres" else "locmemcache://podium"
     compare = json.loads(args.compare.read_text()) if args.compare else None
+    growth = json.loads(args.growth.read_text()) if args.growth else None
 
     if args.show:
-        print_report(json.loads(args.show.read_text()), compare)
+        print_report(json.loads(args.show.read_text()), compare, growth)
         return 0
     lock = exclusive()
     try:
@@ -765,7 +806,7 @@ def main(argv=None):
     path = results_path(report)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1) + "\n")
-    print_report(report, compare)
+    print_report(report, compare, growth)
     print(f"written to {path.relative_to(ROOT)}")
     bad = [page["label"] for page in report["pages"] if {"errors", "no-response"} & set(verdicts(page))]
     if bad:

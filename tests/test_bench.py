@@ -119,6 +119,33 @@ def test_ratio_to_the_floor_is_the_median_of_ratios_paired_within_each_round():
     assert run.verdicts(pages["news"]) == ["ratio"]  # 100 / 3000 < 10 %
 
 
+def test_growth_table_holds_each_pages_large_ratio_to_0_8_of_its_small_ratio():
+    def report(size, ratios):
+        pages = [{"key": "floor", "label": "floor view", "ratio": 1.0}]
+        pages += [{"key": key, "label": key, "ratio": ratio} for key, ratio in ratios.items()]
+        return {"data_size": size, "pages": pages}
+
+    small = report("small", {"home": 0.50, "article": 0.30, "search": 0.40})
+    large = report("large", {"home": 0.45, "article": 0.20, "search": 0.32})
+
+    rows = {line.split()[0]: line.split() for line in run.growth_table(large, small).splitlines()[2:]}
+
+    assert set(rows) == {"home", "article", "search"}  # not the floor: it is 1.0 on both
+    assert rows["home"][3:] == ["0.90", "0.8", "ok"]
+    assert rows["article"][3:] == ["0.67", "0.8", "miss"]
+    assert rows["search"][3:] == ["0.80", "0.8", "ok"]
+
+
+def test_results_of_the_small_data_set_are_kept_apart(tmp_path, monkeypatch):
+    monkeypatch.setattr(run, "RESULTS", tmp_path)
+    base = {"date": "2026-11-26T05:00:00+00:00", "db": "sqlite", "smoke": False}
+
+    assert run.results_path({**base, "data_size": "large"}) == tmp_path / "2026-11-26-sqlite.json"
+    assert run.results_path({**base, "data_size": "small"}) == tmp_path / "2026-11-26-sqlite-small.json"
+    (tmp_path / "2026-11-26-sqlite-small.json").write_text("{}")
+    assert run.results_path({**base, "data_size": "small"}) == tmp_path / "2026-11-26-sqlite-small-2.json"
+
+
 @pytest.mark.django_db
 @override_settings(ROOT_URLCONF="bench.urls")
 def test_floor_view_renders_a_tiny_template_without_a_query(client, django_assert_num_queries):

@@ -76,7 +76,7 @@ def test_search_finds_the_kerr_story_by_a_body_word(client, demo):
 
 
 @pytest.mark.parametrize(
-    "url", ["/feeds/latest/", "/feeds/latest/atom/", "/feeds/section/athletics/", "/sitemap.xml"]
+    "url", ["/feeds/latest/", "/feeds/latest/atom/", "/feeds/section/athletics/", "/sitemap-articles.xml"]
 )
 def test_feeds_and_sitemap_link_the_kerr_story_on_site_url(client, demo, url):
     response = client.get(url)
