@@ -1,27 +1,14 @@
-"""Sitemaps for athlete profiles, championship editions and the athletics list pages.
+"""Sitemaps for athlete profiles, championship editions and the athletics list pages, on
+SITE_URL (config.sitemaps)."""
 
-URLs are built from ``settings.SITE_URL``, never from the request's Host header."""
-
-from urllib.parse import urlsplit
-
-from django.conf import settings
-from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
+
+from config.sitemaps import SiteUrlSitemap
 
 from .models import Athlete, CompetitionEdition
 
 
-class SiteURLSitemap(Sitemap):
-    """Takes scheme and host from ``settings.SITE_URL`` instead of the request."""
-
-    def get_domain(self, site=None):
-        return urlsplit(settings.SITE_URL).netloc
-
-    def get_protocol(self, protocol=None):
-        return urlsplit(settings.SITE_URL).scheme
-
-
-class AthleteSitemap(SiteURLSitemap):
+class AthleteSitemap(SiteUrlSitemap):
     changefreq = "weekly"
     priority = 0.7
 
@@ -29,7 +16,7 @@ class AthleteSitemap(SiteURLSitemap):
         return Athlete.objects.order_by("name", "pk").only("slug")
 
 
-class EditionSitemap(SiteURLSitemap):
+class EditionSitemap(SiteUrlSitemap):
     changefreq = "monthly"
     priority = 0.6
 
@@ -37,7 +24,7 @@ class EditionSitemap(SiteURLSitemap):
         return CompetitionEdition.objects.order_by("-year", "pk").only("slug")
 
 
-class AthleticsPagesSitemap(SiteURLSitemap):
+class AthleticsPagesSitemap(SiteUrlSitemap):
     changefreq = "weekly"
     priority = 0.5
 

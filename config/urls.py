@@ -9,9 +9,9 @@ from django.views.static import serve
 
 from athletics.sitemaps import SITEMAPS as ATHLETICS_SITEMAPS
 from config import caching
+from config.sitemaps import sitemap_index
 from news import views as news_views
 from news.sitemaps import SITEMAPS as NEWS_SITEMAPS
-from news.sitemaps import sitemap_index
 
 admin.site.site_header = "Podium newsroom"
 admin.site.site_title = "Podium newsroom"
