@@ -17,7 +17,7 @@ from tests.athletics.factories import (
     ResultFactory,
 )
 from tests.budgets import cold_then_warm
-from tests.news.factories import ArticleFactory
+from tests.news.factories import ArticleFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -572,3 +572,18 @@ def test_sitemap_lists_athletes_and_editions_with_site_url(client, world, settin
     assert "<loc>https://podium.example/competitions/olympic-games-tokyo-2020/</loc>" in xml
     assert "<loc>https://podium.example/medals/</loc>" in xml
     assert "127.0.0.1" not in xml
+
+
+@pytest.mark.parametrize("section", ["athletes", "sections"])
+def test_every_sitemap_keeps_a_path_prefix_of_site_url(client, world, settings, section):
+    """Both apps' sitemaps share config.sitemaps.SiteUrlSitemap: SITE_URL + the path,
+    as canonical links and feeds build them."""
+    SectionFactory()
+    settings.SITE_URL = "https://example.org/podium"
+    index = client.get("/sitemap.xml").content.decode()
+    assert f"<loc>https://example.org/podium/sitemap-{section}.xml</loc>" in index
+
+    xml = client.get(f"/sitemap-{section}.xml").content.decode()
+    locations = re.findall(r"<loc>(.*?)</loc>", xml)
+    assert locations
+    assert all(location.startswith("https://example.org/podium/") for location in locations), locations
