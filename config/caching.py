@@ -206,18 +206,19 @@ def reset_counters():
 
 
 def generations(*scopes, request=None):
-    """``{scope: generation}`` for ``scopes`` and ``all``; memoised on ``request``."""
+    """``{scope: generation}`` for ``scopes`` and ``all``; memoised on ``request``, so a
+    page reads each counter once (one round trip to Redis for those not read yet). A view
+    that knows which scopes its later parts need reads them all at once up front."""
     wanted = (ALL, *scopes)
-    memo = getattr(request, "_podium_generations", None) if request is not None else None
-    if memo is not None and all(scope in memo for scope in wanted):
-        return {scope: memo[scope] for scope in wanted}
-    values = counters().read(wanted)
-    if request is not None:
-        if memo is None:
-            memo = {}
-            request._podium_generations = memo
-        memo.update(values)
-    return values
+    if request is None:
+        return counters().read(wanted)
+    memo = getattr(request, "_podium_generations", None)
+    if memo is None:
+        memo = request._podium_generations = {}
+    missing = [scope for scope in wanted if scope not in memo]
+    if missing:
+        memo.update(counters().read(missing))
+    return {scope: memo[scope] for scope in wanted}
 
 
 class _CommitBump:
@@ -294,10 +295,12 @@ def _now():
 # ---------------------------------------------------------------- page bundles
 
 
-class _Recent:
-    """The page bundles this process used last, in front of the shared cache: a bundle's
-    key carries its generations, so a kept copy is never stale (each keeps its own
-    timeout), and a hit costs neither a round trip to Redis nor unpickling."""
+class Recent:
+    """The ``size`` entries this process used last, each with its own timeout (seconds).
+
+    ``RECENT`` keeps page bundles in front of the shared cache: a bundle's key carries its
+    generations, so a kept copy is never stale, and a hit costs neither a round trip to
+    Redis nor unpickling."""
 
     def __init__(self, size):
         self.size = size
@@ -324,7 +327,7 @@ class _Recent:
                 self.items.popitem(last=False)
 
 
-RECENT = _Recent(128)
+RECENT = Recent(128)
 
 
 class Page:

@@ -128,6 +128,62 @@ def test_a_cleared_cache_starts_new_generations_with_a_local_cache():
     assert caching.generations(caching.NEWS) != before
 
 
+class CounterSpy:
+    """The configured counter store, recording the scopes of every read."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.reads = []
+
+    def read(self, scopes):
+        self.reads.append(sorted(scopes))
+        return self.inner.read(scopes)
+
+    def bump(self, scopes):
+        self.inner.bump(scopes)
+
+
+@pytest.fixture
+def counter_reads(monkeypatch):
+    spy = CounterSpy(caching.counters())
+    monkeypatch.setattr(caching, "_counters", spy)
+    return spy.reads
+
+
+def test_a_request_reads_each_counter_once(rf, counter_reads):
+    request = rf.get("/")
+    first = caching.generations(caching.NEWS, request=request)
+    both = caching.generations(caching.NEWS, caching.ATHLETICS, request=request)
+    again = caching.generations(caching.ATHLETICS, request=request)
+
+    assert counter_reads == [[caching.ALL, caching.NEWS], [caching.ATHLETICS]]
+    assert both == {**first, caching.ATHLETICS: again[caching.ATHLETICS]}
+
+
+def test_a_warm_article_page_reads_its_counters_and_its_comments_in_one_go(client, story, counter_reads):
+    """One round trip to Redis for the whole page: the comment list's counter is read with
+    the article's, from the id this process saw for the slug last time."""
+    from news.views import ARTICLE_IDS  # noqa: PLC0415
+
+    ARTICLE_IDS.items.clear()
+    html(client, story.get_absolute_url())  # cold: learns the slug's id
+    counter_reads.clear()
+
+    assert "Brilliant run." in html(client, story.get_absolute_url())
+    everything = sorted([caching.ALL, caching.NEWS, caching.ATHLETICS, caching.comments(story.pk)])
+    assert counter_reads == [everything]
+
+
+def test_a_slug_that_names_another_article_now_shows_that_articles_comments(client, story, counter_reads):
+    from news.views import ARTICLE_IDS  # noqa: PLC0415
+
+    ARTICLE_IDS.set(story.slug, story.pk + 1000, 60)  # as if another article had this slug before
+    page = html(client, story.get_absolute_url())
+
+    assert "Brilliant run." in page
+    assert [caching.comments(story.pk)] in counter_reads  # read after all, for the right article
+
+
 # ---------------------------------------------------------------- edits show on the next request
 
 
