@@ -296,7 +296,8 @@ def _now():
 
 
 class Recent:
-    """The ``size`` entries this process used last, each with its own timeout (seconds).
+    """The ``size`` entries this process used last, each with its own timeout (seconds;
+    None: kept until pushed out). Thread-safe, for gthread workers.
 
     ``RECENT`` keeps page bundles in front of the shared cache: a bundle's key carries its
     generations, so a kept copy is never stale, and a hit costs neither a round trip to
@@ -313,7 +314,7 @@ class Recent:
             if entry is None:
                 return None
             data, expires = entry
-            if time.monotonic() >= expires:
+            if expires is not None and time.monotonic() >= expires:
                 del self.items[key]
                 return None
             self.items.move_to_end(key)
@@ -321,10 +322,14 @@ class Recent:
 
     def set(self, key, data, timeout):
         with self.lock:
-            self.items[key] = (data, time.monotonic() + timeout)
+            self.items[key] = (data, None if timeout is None else time.monotonic() + timeout)
             self.items.move_to_end(key)
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.items.clear()
 
 
 RECENT = Recent(128)

@@ -165,7 +165,7 @@ def test_a_warm_article_page_reads_its_counters_and_its_comments_in_one_go(clien
     the article's, from the id this process saw for the slug last time."""
     from news.views import ARTICLE_IDS  # noqa: PLC0415
 
-    ARTICLE_IDS.items.clear()
+    ARTICLE_IDS.clear()
     html(client, story.get_absolute_url())  # cold: learns the slug's id
     counter_reads.clear()
 
@@ -508,3 +508,19 @@ def test_a_bundle_kept_in_the_process_is_shared_read_only():
     assert caching.RECENT.get(first.key)["values"] == {"a": 1, "b": 3}
     caching.bump(caching.NEWS)
     assert caching.Page("probe", "x", scopes=(caching.NEWS,)).value("a", lambda: 4) == 4
+
+
+def test_recent_keeps_the_last_used_entries_until_their_timeout(monkeypatch):
+    now = [100.0]
+    monkeypatch.setattr(caching.time, "monotonic", lambda: now[0])
+    recent = caching.Recent(2)
+    recent.set("a", 1, None)  # kept until pushed out
+    recent.set("b", 2, 5)
+    assert recent.get("a") == 1  # "a" is now the most recently used
+    recent.set("c", 3, 5)
+    assert recent.get("b") is None  # the least recently used went
+    now[0] += 6
+    assert recent.get("c") is None  # expired
+    assert recent.get("a") == 1
+    recent.clear()
+    assert recent.get("a") is None

@@ -17,8 +17,6 @@
     from the given values only, kept in the process (site header and footer).
 """
 
-from collections import OrderedDict
-
 from django import template
 from django.conf import settings
 from django.template.base import Node, TemplateSyntaxError, token_kwargs
@@ -134,8 +132,7 @@ def live(parser, token):
 
 
 # Rendered includes kept in this process: (template, generations) -> (html, holes).
-_INCLUDES = OrderedDict()
-_INCLUDES_KEPT = 32
+_INCLUDES = caching.Recent(32)
 
 
 class CachedIncludeNode(Node):
@@ -154,9 +151,8 @@ class CachedIncludeNode(Node):
         if kept is None:
             values = {key_: value.resolve(context) for key_, value in self.values.items()}
             kept = _render_isolated(context.template.engine.get_template(name), context, values)
-            _INCLUDES[key] = kept
-            while len(_INCLUDES) > _INCLUDES_KEPT:
-                _INCLUDES.popitem(last=False)
+            # The key carries the generations: a kept include is never stale.
+            _INCLUDES.set(key, kept, None)
         return _fill(*kept, context)
 
 
