@@ -4,6 +4,7 @@ environment variables (or an optional ``.env`` file), read through django-enviro
 Every variable is documented in the README's "Configuration" table.
 """
 
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -19,8 +20,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 # An optional .env (git-ignored) for local settings; real environment variables win.
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env", overwrite=False)
+# ENV_FILE names another file (or none: ENV_FILE=/dev/null, as the settings tests do).
+ENV_FILE = Path(os.environ.get("ENV_FILE") or BASE_DIR / ".env")
+if ENV_FILE.is_file():
+    env.read_env(ENV_FILE, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 

@@ -22,7 +22,8 @@ def load_settings(**env):
         "'SERVE_MEDIA': s.SERVE_MEDIA, 'STATIC': s.STORAGES['staticfiles']['BACKEND'],"
         "'ALLOWED_HOSTS': s.ALLOWED_HOSTS, 'SITE_URL': s.SITE_URL}, default=str))"
     )
-    clean_env = {"PATH": os.environ["PATH"], **env}
+    # No .env either (`make serve` writes one): exactly ``env``.
+    clean_env = {"PATH": os.environ["PATH"], "ENV_FILE": os.devnull, **env}
     return subprocess.run(  # noqa: S603 - fixed interpreter and code
         [sys.executable, "-c", code], cwd=ROOT, env=clean_env, capture_output=True, text=True, timeout=60
     )
@@ -128,3 +129,15 @@ def test_sqlite_writers_wait_for_each_other_instead_of_failing(tmp_path):
         [sys.executable, "-c", counter], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert count.stdout.strip() == "120"
+
+
+def test_variables_come_from_env_file_and_real_environment_variables_win(tmp_path):
+    env_file = tmp_path / "podium.env"
+    env_file.write_text("SECRET_KEY=" + "k" * 50 + "\nSITE_URL=https://from-file.example\n")
+
+    from_file = load_settings(ENV_FILE=str(env_file))
+    overridden = load_settings(ENV_FILE=str(env_file), SITE_URL="https://from-env.example")
+
+    assert from_file.returncode == 0, from_file.stderr  # SECRET_KEY came from the file
+    assert '"SITE_URL": "https://from-file.example"' in from_file.stdout
+    assert '"SITE_URL": "https://from-env.example"' in overridden.stdout

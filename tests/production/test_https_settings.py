@@ -29,7 +29,8 @@ PRODUCTION_ENV = {
 
 
 def run(args, **env):
-    clean_env = {"PATH": os.environ["PATH"], **env}
+    # No .env either (`make serve` writes one): exactly ``env``.
+    clean_env = {"PATH": os.environ["PATH"], "ENV_FILE": os.devnull, **env}
     return subprocess.run(  # noqa: S603 - fixed interpreter and arguments
         [sys.executable, *args], cwd=ROOT, env=clean_env, capture_output=True, text=True, timeout=120
     )
