@@ -2,8 +2,6 @@
 
 from django.db import transaction
 
-from config import caching
-
 from .models import Record
 
 
@@ -22,6 +20,6 @@ def record_create(*, record, supersedes=None):
     if supersedes is not None:
         Record.objects.filter(pk=supersedes.pk).update(superseded_by=record)
         supersedes.is_current, supersedes.superseded_by = False, record
-    # The update()s above send no signals: the record pages follow the whole change.
-    caching.bump(caching.ATHLETICS)
+    # The update()s above send no signals; record.save() bumps the page cache's "athletics"
+    # generation in this same transaction, which covers the whole change (core.cache).
     return record

@@ -8,17 +8,14 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
-from config import caching
+from core.cache import ATHLETICS, NEWS, cache_page
 
 from . import selectors
 from .models import Athlete, CompetitionEdition, Country, Discipline, Result
-
-# What the cached parts of each page are built from (config.caching).
-ATHLETICS_SCOPES = (caching.ATHLETICS,)
-ATHLETE_SCOPES = (caching.ATHLETICS, caching.NEWS)  # the profile lists articles too
 
 
 def _absolute(path):
@@ -108,6 +105,7 @@ class AthleteListView(ListView):
         return context
 
 
+@method_decorator(cache_page(ATHLETICS, NEWS), name="dispatch")  # the profile lists articles too
 class AthleteDetailView(DetailView):
     """An athlete's profile: bio, facts, medal history, best championship marks on record,
     records held and lost, all results, rivals, related articles and numbered sources."""
@@ -118,30 +116,18 @@ class AthleteDetailView(DetailView):
     def get_queryset(self):
         return Athlete.objects.for_listing()
 
-    def get_object(self, queryset=None):
-        """The athlete (a cached value): the profile itself is a cached fragment, computed
-        on a miss only (``config.caching``), so a warm request runs no query."""
-        self.page = caching.Page("athlete", self.kwargs["slug"], scopes=ATHLETE_SCOPES, request=self.request)
-        fetch = super().get_object
-        return self.page.value("athlete", lambda: fetch(queryset))
-
-    def render_to_response(self, context, **response_kwargs):
-        return self.page.attach(super().render_to_response(context, **response_kwargs))
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         athlete = self.object
-        profile = caching.lazy(lambda: selectors.athlete_profile(athlete=athlete))
+        profile = selectors.athlete_profile(athlete=athlete)
         url = _absolute(athlete.get_absolute_url())
-        self.page.context.update(
-            athlete=athlete,
+        context.update(
             profile=profile,
-            medal_counts=caching.lazy(lambda: profile.medal_counts),
+            medal_counts=profile.medal_counts,
             canonical_url=url,
-            meta_description=caching.lazy(lambda: self.describe(athlete, profile.medal_counts)),
-            person_ld=caching.lazy(lambda: self.person(athlete, url)),
+            meta_description=self.describe(athlete, profile.medal_counts),
+            person_ld=self.person(athlete, url),
         )
-        context.update(self.page.context, page=self.page)
         return context
 
     @staticmethod
@@ -176,37 +162,30 @@ class AthleteDetailView(DetailView):
         )
 
 
+@cache_page(ATHLETICS)
 @require_safe
 def head_to_head(request, slug, other):
     """Every race two athletes both ran and who finished ahead. The same athlete twice, or
     an unknown slug, is a 404: there is no head-to-head to show."""
     if slug == other:
         raise Http404("An athlete has no head-to-head with themself.")
-    page = caching.Page("h2h", slug, other, scopes=ATHLETICS_SCOPES, request=request)
-
-    def both():
-        athletes = {a.slug: a for a in Athlete.objects.for_listing().filter(slug__in=[slug, other])}
-        if slug not in athletes or other not in athletes:
-            raise Http404("No such athlete.")
-        return athletes[slug], athletes[other]
-
-    # The two athletes are a cached value, the races and the score a cached fragment.
-    athlete, rival = page.value("athletes", both)
-    h2h = caching.lazy(lambda: selectors.head_to_head(athlete=athlete, rival=rival))
-    page.context.update(
-        athlete=athlete,
-        rival=rival,
-        h2h=h2h,
-        canonical_url=_absolute(request.path),
-        meta_description=caching.lazy(
-            lambda: (
-                f"{athlete.name} v {rival.name}: {len(h2h.races)} championship "
-                f"race{'s' if len(h2h.races) != 1 else ''} on record at Podium, "
-                f"{h2h.athlete_wins}–{h2h.rival_wins}."
-            )
+    athletes = {a.slug: a for a in Athlete.objects.for_listing().filter(slug__in=[slug, other])}
+    if slug not in athletes or other not in athletes:
+        raise Http404("No such athlete.")
+    athlete, rival = athletes[slug], athletes[other]
+    h2h = selectors.head_to_head(athlete=athlete, rival=rival)
+    races = len(h2h.races)
+    context = {
+        "athlete": athlete,
+        "rival": rival,
+        "h2h": h2h,
+        "canonical_url": _absolute(request.path),
+        "meta_description": (
+            f"{athlete.name} v {rival.name}: {races} championship race{'s' if races != 1 else ''} "
+            f"on record at Podium, {h2h.athlete_wins}–{h2h.rival_wins}."
         ),
-    )
-    return page.attach(render(request, "athletics/head_to_head.html", {**page.context, "page": page}))
+    }
+    return render(request, "athletics/head_to_head.html", context)
 
 
 class CompetitionListView(ListView):
@@ -281,32 +260,27 @@ class EditionDetailView(DetailView):
         return context
 
 
+@cache_page(ATHLETICS)
 @require_safe
 def medal_table(request):
     """Medals by country (gold, then silver, then bronze, then name), optionally for one
     competition (``?competition=olympic-games``; unknown values are ignored). Countries
     that tie on all three share a rank."""
     slug = str(request.GET.get("competition", "")).strip().lower()
-    page = caching.Page("medals", slug, scopes=ATHLETICS_SCOPES, request=request)
-    competitions = caching.lazy(selectors.medal_table_competitions)
-    # The competition chosen is a cached value, the table a cached fragment.
-    competition = page.value("competition", lambda: next((c for c in competitions if c.slug == slug), None))
-
-    def ranked_rows():
-        rows = selectors.medal_table(competition=competition)
-        rank, previous = 0, None
-        for index, country in enumerate(rows, start=1):
-            key = (country.gold, country.silver, country.bronze)
-            if key != previous:
-                rank, previous = index, key
-            country.rank = rank
-        return rows
-
+    competitions = selectors.medal_table_competitions()
+    competition = next((c for c in competitions if c.slug == slug), None)
+    rows = selectors.medal_table(competition=competition)
+    rank, previous = 0, None
+    for index, country in enumerate(rows, start=1):
+        key = (country.gold, country.silver, country.bronze)
+        if key != previous:
+            rank, previous = index, key
+        country.rank = rank
     query = f"?{urlencode({'competition': competition.slug})}" if competition else ""
-    page.context.update(
-        rows=caching.lazy(ranked_rows),
-        competitions=competitions,
-        selected_competition=competition,
-        canonical_url=_absolute(f"{request.path}{query}"),
-    )
-    return page.attach(render(request, "athletics/medal_table.html", {**page.context, "page": page}))
+    context = {
+        "rows": rows,
+        "competitions": competitions,
+        "selected_competition": competition,
+        "canonical_url": _absolute(f"{request.path}{query}"),
+    }
+    return render(request, "athletics/medal_table.html", context)

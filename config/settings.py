@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "csp",
     "axes",
+    "core",
     "athletics",
     "news",
 ]
@@ -80,12 +81,15 @@ MIDDLEWARE = [
     "config.middleware.SecurityHeadersMiddleware",
     # Cache-Control for pages (public for anonymous readers, private when per-visitor):
     # outside the session, CSRF and messages middleware so it sees the cookies they set.
-    "config.caching.CacheHeadersMiddleware",
+    "core.cache.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Fills each page's per-visitor holes (CSRF token, messages…), cached page or not:
+    # inside the CSRF and messages middleware, which the holes use (core/cache.py).
+    "core.cache.VisitorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A database that does not answer: a branded 503, not a 500 (see config/errors.py).
     "config.middleware.DatabaseUnavailableMiddleware",
@@ -163,6 +167,13 @@ if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
     CACHES["default"].setdefault("OPTIONS", {}).update(cache_options())
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 CACHES["default"].setdefault("KEY_PREFIX", "podium")
+# The page cache (core/cache.py, README "Performance"): pages kept in each process, up to
+# this many bytes (in front of Redis when CACHE_URL names it), and in Redis this long.
+PAGE_CACHE_BYTES = env.int("PAGE_CACHE_BYTES", default=32 * 1024 * 1024)
+PAGE_CACHE_TIMEOUT = env.int("PAGE_CACHE_TIMEOUT", default=24 * 60 * 60)
+# What is deployed (e.g. a git commit), part of every cached page's key; empty: a hash of
+# the code, templates and static manifest, computed at start-up.
+RELEASE = env.str("RELEASE", default="")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

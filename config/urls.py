@@ -8,8 +8,8 @@ from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from athletics.sitemaps import SITEMAPS as ATHLETICS_SITEMAPS
-from config import caching
 from config.sitemaps import sitemap_index
+from core.cache import ATHLETICS, NEWS, cache_page
 from news import views as news_views
 from news.sitemaps import SITEMAPS as NEWS_SITEMAPS
 
@@ -18,24 +18,23 @@ admin.site.site_title = "Podium newsroom"
 admin.site.index_title = "Desk"
 
 sitemaps = {**NEWS_SITEMAPS, **ATHLETICS_SITEMAPS}
-SITEMAP_SCOPES = (caching.NEWS, caching.ATHLETICS)
 
 urlpatterns = [
     # ADMIN_URL (default admin/): robots.txt never names it.
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("news.urls")),
     path("", include("athletics.urls")),
-    # The index, and one sitemap per section (paginated: ?p=N). Each is cached whole per
-    # generation of what it lists, with an ETag (config.caching).
+    # The index, and one sitemap per section (paginated: ?p=N).
     path(
         "sitemap.xml",
-        require_safe(caching.cached_response("sitemap", scopes=SITEMAP_SCOPES)(sitemap_index)),
+        require_safe(cache_page(NEWS, ATHLETICS)(sitemap_index)),
         {"sitemaps": sitemaps},
         name="sitemap",
     ),
     path(
         "sitemap-<slug:section>.xml",
-        require_safe(caching.cached_response("sitemap", scopes=SITEMAP_SCOPES)(sitemap_views.sitemap)),
+        # Cached pages (core.cache); a page of a sitemap (?p=N) is kept under its number.
+        require_safe(cache_page(NEWS, ATHLETICS, query=("p",))(sitemap_views.sitemap)),
         {"sitemaps": sitemaps},
         name="sitemap_section",
     ),

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from config import invalidation
+from core import cache
 
 from .forms import ArticleAdminForm
 from .models import Article, ArticleRedirect, Author, Comment, CommentReport, Section, Tag
@@ -46,7 +46,7 @@ def update_and_log(modeladmin, request, queryset, verb, **changes):
     if changed:
         queryset.model.objects.filter(pk__in=changed).update(**changes)
         # update() sends no signals: invalidate the cached pages showing these rows.
-        invalidation.rows_updated(queryset.model, changed)
+        cache.changed(queryset.model, queryset.model.objects.filter(pk__in=changed))
         LogEntry.objects.log_actions(
             user_id=request.user.pk,
             queryset=queryset.model.objects.filter(pk__in=changed),

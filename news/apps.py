@@ -5,11 +5,24 @@ class NewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "news"
 
-    def ready(self):
-        # Cached pages follow the content they show (README, "Performance").
-        from config import caching, invalidation
+    def page_cache(self):
+        """What the page cache (``core.cache``) follows for this app: the scopes each model's
+        writes change, when news changes by itself, and the per-visitor holes of its pages."""
+        from core.cache import ALL, NEWS
 
-        from .selectors import next_publication
+        from . import comment_views, selectors
+        from .models import Article, Author, Comment, Section, Tag
 
-        invalidation.connect()
-        caching.changes_at(caching.NEWS, next_publication)
+        through = [getattr(Article, field).through for field in ("tags", "authors", "athletes", "editions")]
+        return {
+            "invalidates": [
+                ((NEWS,), [Article, Tag, Author, *through]),
+                ((NEWS, ALL), [Section]),  # every page's header lists the sections
+                (comment_views.comment_scopes, [Comment]),
+            ],
+            "changes_at": {NEWS: selectors.next_change},
+            "holes": {
+                "rendered_at": lambda request: comment_views.signed_render_time(),
+                "commenter_name": comment_views.remembered_name_attribute,
+            },
+        }

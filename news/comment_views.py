@@ -19,11 +19,13 @@ from django.core import signing
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
-from config import caching
+from core import ratelimit
+from core.templatetags.visitor import visitor
 
-from . import ratelimit, selectors, services
+from . import selectors, services
 from .client import client_hash
 from .forms import RENDERED_AT_SALT, CommentForm, ReportForm
 from .models import Article, Comment, CommentReport
@@ -105,60 +107,22 @@ def _describe_errors(form):
         form.fields[name].widget.attrs["aria-describedby"] = " ".join(described)
 
 
-def comment_section(*, request, article, form=None, rate_limit_wait=0, cached=True):
+def comment_section(*, request, article, form=None, rate_limit_wait=0):
     """The comment part of the article page's context: one page of approved comments
-    (``?comments=N``), their count, and, while comments are open, the form (a new one
-    with the remembered name, or the fan's rejected one) and the comment replied to.
-
-    The list is a cached fragment (``comments_page``, ``config.caching``): rebuilt when a
-    comment of this article changes, and at least once a minute for its relative times.
-    The form is rendered for each visitor and never cached."""
-    requested = selectors.comment_page_number(request.GET.get("comments"))
-    url = article.get_absolute_url()
-    accepting = article.is_published and not article.comments_closed
-    thread = caching.lazy(lambda: selectors.comment_thread(article=article, page=requested))
-    page = caching.Page(
-        "comments",
-        article.pk,
-        requested,
-        accepting,
-        scopes=(caching.NEWS, caching.comments(article.pk)),
-        request=request,
-        timeout=caching.COMMENTS_TIMEOUT,
-        enabled=cached,
-        context={
-            "article": article,
-            "comments": caching.lazy(lambda: thread.comments),
-            "comment_count": caching.lazy(lambda: thread.count),
-            "comment_thread": thread,
-            "comments_accepting": accepting,
-            "report_reasons": CommentReport.Reason.choices,
-        },
+    (``?comments=N``), their count, and, while comments are open, the form (a new one, or
+    the fan's rejected one) and the comment replied to. A new form's name is the visitor's
+    remembered one, filled into a hole per response (``core.cache``)."""
+    thread = selectors.comment_thread(
+        article=article, page=selectors.comment_page_number(request.GET.get("comments"))
     )
-    summary = page.value("summary", lambda: (thread.count, thread.number, thread.num_pages))
-    count, number, num_pages = summary
-    # The page of comments without its rows: what the form and the article's header need.
-    shown = selectors.CommentThread(comments=[], count=count, number=number, num_pages=num_pages)
+    accepting = article.is_published and not article.comments_closed
     reply_to = None
     form_problems = []
-    form_page = None
     if accepting:
         reply_to = reply_target(request=request, article=article, form=form)
         if form is None:
-            name = remembered_name(request)
-            initial = {"name": name, "parent": reply_to.pk if reply_to else None}
-            form = caching.lazy(lambda: CommentForm(article=article, auto_id=FORM_AUTO_ID, initial=initial))
-            if not name and reply_to is None and not rate_limit_wait:
-                # The same empty form for everyone: cached with the list, the CSRF token
-                # and render time filled in for each visitor.
-                form_page = page
-                page.context.update(
-                    comment_form=form,
-                    comment_action=url + shown.query,
-                    reply_to=None,
-                    rate_limit_wait=0,
-                    comment_form_problems=[],
-                )
+            initial = {"name": visitor("commenter_name"), "parent": reply_to.pk if reply_to else None}
+            form = CommentForm(article=article, auto_id=FORM_AUTO_ID, initial=initial)
         else:
             _describe_errors(form)
             # Errors of the hidden fields have no field to sit next to: shown at the top.
@@ -168,20 +132,30 @@ def comment_section(*, request, article, form=None, rate_limit_wait=0, cached=Tr
                 *form.errors.get("rendered_at", []),
             ]
     return {
-        "comments_page": page,
-        "comments": page.context["comments"],
-        "comment_count": count,
-        "comment_thread": shown,
+        "comments": thread.comments,
+        "comment_count": thread.count,
+        "comment_thread": thread,
         "comments_accepting": accepting,
         "comment_form": form,
-        "comment_form_page": form_page,
         "comment_form_problems": form_problems,
-        "comment_action": url + shown.query,
+        "comment_action": article.get_absolute_url() + thread.query,
         "reply_to": reply_to,
-        "rendered_at": caching.lazy(signed_render_time),
         "rate_limit_wait": rate_limit_wait,
         "report_reasons": CommentReport.Reason.choices,
     }
+
+
+def comment_scopes(comment, created):
+    """What a comment's write changes for the page cache: its article's comments, unless
+    it is new and not public (a comment held for moderation or caught as spam shows nowhere)."""
+    if created and comment.status != Comment.Status.APPROVED:
+        return ()
+    return (f"comments:{comment.article.slug}",)
+
+
+def remembered_name_attribute(request):
+    """The remembered name, escaped for the name field's value (a ``{% visitor %}`` hole)."""
+    return escape(remembered_name(request))
 
 
 def _rerender(view, article, form, *, status, rate_limit_wait=0):

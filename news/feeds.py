@@ -8,9 +8,10 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
 
-from config import caching
+from core.cache import NEWS, cache_page
 
 from .models import Article, Section
 
@@ -21,15 +22,11 @@ def _absolute(path):
     return f"{settings.SITE_URL}{path}"
 
 
+@method_decorator(cache_page(NEWS), name="__call__")
 class LatestArticlesFeed(Feed):
-    """RSS 2.0: the latest published articles. Every feed is cached whole, keyed by its
-    URL and the news generation, with an ETag (``config.caching.cached_response``)."""
+    """RSS 2.0: the latest published articles (each feed a cached page, ``core.cache``)."""
 
     description = "The latest athletics news from Podium."
-
-    def __call__(self, request, *args, **kwargs):
-        view = caching.cached_response("feed", scopes=(caching.NEWS,))(super().__call__)
-        return view(request, *args, **kwargs)
 
     def title(self):
         return f"{settings.SITE_NAME}: latest news"

@@ -5,6 +5,7 @@ import html
 import math
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
@@ -23,15 +24,24 @@ from .markdown import fold
 from .models import Article, Comment
 
 
-def next_publication():
-    """When the next scheduled article goes public, or None: cached lists of articles
-    expire then (``config.caching.changes_at``). One query on the published index."""
-    return (
-        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+def next_change():
+    """When news pages next change by themselves, or None: a scheduled article goes public,
+    or an article's comments close (COMMENTS_CLOSE_AFTER_DAYS). The page cache keeps this
+    moment with the news generation (``core.cache``). Two queries on indexed columns."""
+    now = timezone.now()
+    published = Article.objects.filter(status=Article.Status.PUBLISHED)
+    moments = [
+        published.filter(published_at__gt=now)
         .order_by("published_at")
         .values_list("published_at", flat=True)
         .first()
-    )
+    ]
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    if days:
+        opened = published.filter(comments_open=True, published_at__gt=now - timedelta(days=days))
+        first = opened.order_by("published_at").values_list("published_at", flat=True).first()
+        moments.append(first + timedelta(days=days) if first else None)
+    return min((moment for moment in moments if moment and moment > now), default=None)
 
 
 def home_articles(*, limit):

@@ -5,8 +5,6 @@ Every public article comes through ``Article.objects.published()`` (via ``for_li
 or the selectors), so drafts and scheduled articles answer 404.
 """
 
-from types import SimpleNamespace
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import Error as DatabaseError
@@ -22,29 +20,20 @@ from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from athletics.selectors import featured_athletes, latest_medallists, medal_counts_for
-from config import caching
+from core.cache import ATHLETICS, NEWS, cache_page
 
 from . import comment_views, selectors
 from .models import Article, ArticleRedirect, Author, Section, Tag
 from .templatetags.news_tags import absolute
 
 HOME_LATEST = 9
-# What the cached parts of each page are built from (config.caching).
-HOME_SCOPES = (caching.NEWS, caching.ATHLETICS)
-ARTICLE_SCOPES = (caching.NEWS, caching.ATHLETICS)
-LIST_SCOPES = (caching.NEWS,)
-SEARCH_SCOPES = (caching.NEWS, caching.ATHLETICS)
-SEARCH_TIMEOUT = 10 * 60
-# slug -> id of the articles this process served lately: the article page then reads the
-# generations of its comment list together with its own, one round trip to Redis, not two.
-# A stale entry (a slug now naming another article) costs only that second round trip.
-ARTICLE_IDS = caching.Recent(4096)
 SEARCH_PER_PAGE = 10
 
 
@@ -55,23 +44,16 @@ def athlete_cards(athletes):
     return [{"athlete": athlete, "counts": counts.get(athlete.pk)} for athlete in athletes]
 
 
+@cache_page(NEWS, ATHLETICS)
 @require_safe
 def home(request):
-    """The home page: lead story, latest articles, featured athletes, latest medallists.
-
-    Its blocks are cached fragments (``config.caching``): a warm request runs no query;
-    a cold one runs the selectors below once."""
-    articles = caching.lazy(lambda: selectors.home_articles(limit=HOME_LATEST))
-    data = {
-        "lead": caching.lazy(lambda: articles[0]),
-        "latest": caching.lazy(lambda: articles[1]),
-        "featured_athletes": caching.lazy(lambda: athlete_cards(featured_athletes(limit=6))),
-        "latest_medallists": caching.lazy(lambda: latest_medallists(limit=8)),
-    }
-    page = caching.Page("home", scopes=HOME_SCOPES, request=request, context=data)
+    """The home page: lead story, latest articles, featured athletes, latest medallists."""
+    lead, latest = selectors.home_articles(limit=HOME_LATEST)
     context = {
-        **data,
-        "page": page,
+        "lead": lead,
+        "latest": latest,
+        "featured_athletes": athlete_cards(featured_athletes(limit=6)),
+        "latest_medallists": latest_medallists(limit=8),
         "structured_data": {
             "@context": "https://schema.org",
             "@type": "WebSite",
@@ -84,7 +66,7 @@ def home(request):
             },
         },
     }
-    return page.attach(render(request, "news/home.html", context))
+    return render(request, "news/home.html", context)
 
 
 class ArticleListMixin:
@@ -106,38 +88,9 @@ class ArticleListMixin:
     subject_model = None
     subject_filter = None
 
-    def get(self, request, *args, **kwargs):
-        """The list page. Its rows are a cached fragment (``config.caching``) and what the
-        page's head needs (the subject, the page number) a cached value: a warm request
-        runs no query. A bad slug or page number computes, answers 404 and caches nothing."""
-        kind = self.extra_context["list_kind"]
-        self.object_list = None  # the queryset, set by list_context() on a miss
-        raw_page = request.GET.get(self.page_kwarg, "")
-        self.page = caching.Page(
-            "articles", kind, kwargs.get("slug", ""), raw_page, scopes=LIST_SCOPES, request=request
-        )
-        full = caching.lazy(self.list_context)
-        subject, number = self.page.value("head", lambda: (full["subject"], full["page_obj"].number))
-        self.page.context.update(
-            list_kind=kind,
-            subject=subject,
-            articles=caching.lazy(lambda: full["articles"]),
-            page_obj=caching.lazy(lambda: full["page_obj"]),
-        )
-        context = {
-            **self.page.context,
-            **(self.extra_context or {}),
-            "page": self.page,
-            "paginator": caching.lazy(lambda: full["paginator"]),
-            # Outside the cached rows the page needs only its number (title, canonical URL).
-            "page_obj": SimpleNamespace(number=number),
-        }
-        return self.page.attach(self.render_to_response(context))
-
-    def list_context(self):
-        """The full ListView context: the subject, the paginator and the page's articles."""
-        self.object_list = self.get_queryset()
-        return self.get_context_data()
+    @method_decorator(cache_page(NEWS))
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         articles = Article.objects.for_listing()
@@ -181,6 +134,7 @@ class AuthorArticleListView(ArticleListMixin, ListView):
     extra_context = {"list_kind": "author"}
 
 
+@method_decorator(cache_page(NEWS, ATHLETICS, "comments:{slug}"), name="dispatch")
 class ArticleDetailView(DetailView):
     """/news/<slug>/: one published article with its athletes, editions and comments.
 
@@ -199,36 +153,6 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self):
         return selectors.article_detail_queryset(include_unpublished=self.can_preview())
-
-    def article_page(self, *, preview=False):
-        """The article's cached parts, keyed by its slug (none for a preview: a draft is
-        never stored where readers' pages are)."""
-        known_id = ARTICLE_IDS.get(self.kwargs["slug"])
-        if known_id is not None and not preview:
-            caching.generations(*ARTICLE_SCOPES, caching.comments(known_id), request=self.request)
-        return caching.Page(
-            "article", self.kwargs["slug"], scopes=ARTICLE_SCOPES, request=self.request, enabled=not preview
-        )
-
-    # What the page shows of the article outside its cached fragments (kept in the cache).
-    LIVE_FIELDS = ("id", "slug", "title", "standfirst", "status", "published_at", "updated_at")
-    LIVE_FIELDS += ("comments_open",)
-
-    def get_object(self, queryset=None):
-        """The article with everything its page shows on a miss; on a hit, only its
-        LIVE_FIELDS (the fragments hold the rest), without a query."""
-        preview = self.can_preview()
-        self.page = self.article_page(preview=preview)
-        fetch = super().get_object
-        full = caching.lazy(lambda: fetch(queryset))
-        fields = self.page.value("article", lambda: {name: getattr(full, name) for name in self.LIVE_FIELDS})
-        article = full() if full.is_evaluated else Article(**fields)
-        if not preview and not article.is_published:
-            raise Http404("No article found matching the query")
-        ARTICLE_IDS.set(self.kwargs["slug"], article.id, caching.PAGE_TIMEOUT)
-        # The fragments are rendered from the whole article (fetched only on a miss).
-        self.page.context["article"] = full
-        return article
 
     def post(self, request, *args, **kwargs):
         """A fan's comment (news.comment_views.post_comment); other methods but GET: 405."""
@@ -267,53 +191,24 @@ class ArticleDetailView(DetailView):
         return None
 
     def render_to_response(self, context, **response_kwargs):
-        etag = None
-        if self.request.method in ("GET", "HEAD") and self.object.is_published:
-            # Names everything the page shows: the cached parts, the comment page and what
-            # the form is filled from (the visitor's CSRF and name cookies, the reply).
-            cookies = self.request.COOKIES
-            etag = self.page.etag(
-                context["comments_page"].key,
-                cookies.get(settings.CSRF_COOKIE_NAME, ""),
-                cookies.get(comment_views.COMMENTER_COOKIE, ""),
-                self.request.GET.get("reply", ""),
-            )
-            response = caching.not_modified(self.request, etag)
-            if response is not None:
-                return response
         response = super().render_to_response(context, **response_kwargs)
         if not self.object.is_published:
-            # A preview: no browser, proxy or CDN may keep it.
+            # A preview: no browser, proxy, CDN or page cache may keep it.
             add_never_cache_headers(response)
-        elif etag is not None:
-            response["ETag"] = etag
-        self.page.attach(response)
-        context["comments_page"].attach(response)
         return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        if getattr(self, "page", None) is None:  # a comment form re-rendered after a POST
-            self.page = self.article_page(preview=not article.is_published)
-        # What the cached fragments are rendered from (article_detail.html): computed on a miss only.
-        full = self.page.context.setdefault("article", article)
-        self.page.context.update(
-            athlete_cards=caching.lazy(lambda: athlete_cards(full.athletes.all())),
-            more_on_this_story=caching.lazy(lambda: selectors.more_on_this_story(article=full)),
-            structured_data=caching.lazy(lambda: self.structured_data(full)),
-        )
         context.update(
-            athlete_cards=self.page.context["athlete_cards"],
-            more_on_this_story=self.page.context["more_on_this_story"],
-            structured_data=self.page.context["structured_data"],
-            page=self.page,
+            athlete_cards=athlete_cards(article.athletes.all()),
+            more_on_this_story=selectors.more_on_this_story(article=article),
+            structured_data=self.structured_data(article),
             **comment_views.comment_section(
                 request=self.request,
                 article=article,
                 form=kwargs.get("comment_form"),
                 rate_limit_wait=kwargs.get("rate_limit_wait", 0),
-                cached=self.page.enabled,
             ),
         )
         return context
@@ -364,38 +259,27 @@ def search(request):
     if not terms:
         context = {"search_query": query, "page_obj": None, "athletes": [], "result_count": 0}
         return render(request, "news/search.html", context)
-    raw_page = request.GET.get("page")
-
-    def results():
-        paginator = Paginator(selectors.search_articles(query), SEARCH_PER_PAGE)
-        page = paginator.get_page(raw_page)
-        for article in page.object_list:
-            if hasattr(article, "snippet_headline"):
-                article.title_html = selectors.mark_sentinels(article.title_headline)
-                article.snippet_html = selectors.mark_sentinels(article.snippet_headline)
-            else:
-                article.title_html = selectors.highlight(article.title, terms)
-                article.snippet_html = selectors.highlight(selectors.plain_text(article), terms, width=240)
-        athletes = []
-        if page.number == 1:
-            athletes = selectors.search_athletes(query)
-            for athlete in athletes:
-                athlete.name_html = selectors.highlight(athlete.name, terms)
-        return page, athletes
-
-    # The results are a cached fragment per query and page (kept for SEARCH_TIMEOUT: the
-    # queries people type are endless, the popular ones few).
-    found = caching.lazy(results)
-    page = caching.Page(
-        "search", query, raw_page or "", scopes=SEARCH_SCOPES, request=request, timeout=SEARCH_TIMEOUT
-    )
-    page.context.update(
-        search_query=query,
-        page_obj=caching.lazy(lambda: found[0]),
-        athletes=caching.lazy(lambda: found[1]),
-        result_count=caching.lazy(lambda: found[0].paginator.count + len(found[1])),
-    )
-    return page.attach(render(request, "news/search.html", {**page.context, "page": page}))
+    paginator = Paginator(selectors.search_articles(query), SEARCH_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    for article in page.object_list:
+        if hasattr(article, "snippet_headline"):
+            article.title_html = selectors.mark_sentinels(article.title_headline)
+            article.snippet_html = selectors.mark_sentinels(article.snippet_headline)
+        else:
+            article.title_html = selectors.highlight(article.title, terms)
+            article.snippet_html = selectors.highlight(selectors.plain_text(article), terms, width=240)
+    athletes = []
+    if page.number == 1:
+        athletes = selectors.search_athletes(query)
+        for athlete in athletes:
+            athlete.name_html = selectors.highlight(athlete.name, terms)
+    context = {
+        "search_query": query,
+        "page_obj": page,
+        "athletes": athletes,
+        "result_count": paginator.count + len(athletes),
+    }
+    return render(request, "news/search.html", context)
 
 
 class PageView(TemplateView):

@@ -12,6 +12,10 @@ def _clear_cache():
     """Each test starts with an empty cache (CI's second run shares one Redis)."""
     from django.core.cache import cache
 
+    from core import cache as page_cache
+
     cache.clear()
+    page_cache.clear()
     yield
     cache.clear()
+    page_cache.clear()

@@ -289,10 +289,20 @@ def product_md_patterns():
     return [p.split("?", 1)[0] for p in patterns if p.startswith("/")]
 
 
+# PRODUCT.md's URLs of features still being built (issues 12 and 13): each moves into
+# PRODUCT_PATTERNS, with a concrete URL in PRODUCT_URLS, when its issue lands.
+PLANNED_PATTERNS = [
+    "/news/<slug>/comments/<id>/edit/", "/news/<slug>/comments/<id>/delete/",
+    "/news/<slug>/comments/<id>/recommend/", "/news/<slug>/report-error/", "/corrections/",
+    "/feeds/corrections/", "/athletes/<slug>/feed/", "/notifications/confirm/<token>/",
+    "/notifications/unsubscribe/<token>/",
+]  # fmt: skip
+
+
 def test_product_md_urls_are_all_crawled():
     """Every URL pattern of PRODUCT.md's table has a concrete URL in PRODUCT_URLS."""
     if PRODUCT_MD.exists():
-        assert set(product_md_patterns()) == set(PRODUCT_PATTERNS)
+        assert set(product_md_patterns()) == set(PRODUCT_PATTERNS) | set(PLANNED_PATTERNS)
     for pattern in PRODUCT_PATTERNS:
         regex = (
             "^"

@@ -40,7 +40,7 @@ from athletics.models import (
     Result,
     Sport,
 )
-from config import caching
+from core import cache
 from news.markdown import fold, render_markdown
 from news.models import Article, Author, Comment, Section, Tag
 
@@ -259,7 +259,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             comments = self.comments(articles, sizes["comments"], thread)
         # bulk_create sends no signals: no page cached before this run may be served again.
-        caching.bump_all()
+        cache.bump_all()
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from athletics.demo_data import load_athletics_demo
-from config import caching
+from core import cache
 from news.demo_data import load_news_demo
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
             created = load_athletics_demo(warn=lambda message: self.stderr.write(self.style.WARNING(message)))
             created += load_news_demo()
         # Some demo rows are written without model signals: start every cached page afresh.
-        caching.bump_all()
+        cache.bump_all()
         if not created:
             self.stdout.write("Demo content: nothing to add.")
             return

@@ -11,6 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
 
+from core import cache
+from core.models import Generation
+
 from .backup import integrity, sqlite_file
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -81,4 +84,9 @@ class Command(BaseCommand):
         finally:
             source.close()
         self.stdout.write(self.style.SUCCESS(f"Restored {target_path} from {backup}."))
+        # Every cached page shows the restored content from the next request on (a backup
+        # older than the page cache has no generations table: `migrate` does it then).
+        connection = connections[database]
+        if Generation._meta.db_table in connection.introspection.table_names():
+            cache.bump_all()
         self.stdout.write("Run `manage.py migrate` if the backup is older than the code.")

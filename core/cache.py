@@ -1,0 +1,387 @@
+"""Podium's page cache (README, "Performance"): whole responses, kept per URL, never stale.
+
+Views are plain Django. One line opts a view in and names what its content depends on:
+``@cache_page(NEWS, ATHLETICS, "comments:{slug}")`` ("{slug}" is filled from the URL). A GET
+is answered from the cache when an entry exists under
+``page:<release>:<url>:<generations of those scopes>``; otherwise the view renders it and
+the response may be stored. A hit and a miss serve the very same bytes.
+
+Generations. One ``core.Generation`` row per scope, holding a random value that every write
+to the scope's content replaces in the write's own transaction: an edit can never be lost to a
+cache outage or undone by one, and a page reads every generation it needs in one query. Each
+app declares, in its AppConfig's ``page_cache()``, which models' writes bump which scopes,
+when a scope changes by itself (``changes_at``: a scheduled article going public; the row
+keeps that moment, and the first request after it passes bumps the row), and the
+per-visitor holes it fills. ``changed()`` follows a ``QuerySet.update()``; ``bump_all()``
+(loaders, ``restore``, every ``migrate``) starts every page afresh through the scope "all",
+which is in every key. Random values never repeat, even across a restored database.
+The release (RELEASE, or a hash of the code, templates, static manifest and rendering
+settings) is in every key: a deploy never serves what old templates rendered.
+
+Bounded. An entry is stored only for a 200 whose URL is its own canonical URL (the page's
+``<link rel="canonical">``; for feeds and sitemaps, no query but a declared page number),
+so junk query strings, out-of-range pages and unknown filter values are served uncached and
+never stored. Tracking parameters (utm_*, fbclid…) are left out of the URL. Entries are kept
+in this process in an LRU bounded in bytes (PAGE_CACHE_BYTES), and, when CACHE_URL names a
+shared cache, in it too (bound Redis with ``maxmemory`` and ``allkeys-lru``).
+
+Per visitor. The stored body is the same for everyone. What differs per visitor (the CSRF
+token, the comment form's signed render time, the remembered commenter name, messages) is a
+``{% visitor "name" %}`` hole: a marker that ``VisitorMiddleware`` fills on every HTML
+response, cached or not. As a safety net, a render that used the CSRF token, messages or
+the CSP nonce outside a hole is not stored, nor is a response marked private, and
+a request with a session cookie (a signed-in editor, who may see previews) bypasses the cache.
+
+HTTP. A cached page has a strong ETag (a hash of the stored body and, if it has holes, of the
+visitor's cookies) and answers If-None-Match with 304. ``CacheControlMiddleware`` sends
+``public, no-cache`` (a proxy may keep it, but asks again) or ``private`` for a per-visitor one.
+"""
+
+import functools
+import hashlib
+import html
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.signals import setting_changed
+from django.db import DatabaseError, connection, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.encoding import escape_uri_path
+
+ALL, NEWS, ATHLETICS = "all", "news", "athletics"
+TRACKING = re.compile(r"utm_[a-z]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid")
+CANONICAL = re.compile(rb'<link rel="canonical" href="([^"]*)"')
+HOLE = re.compile(rb"<!--visitor:([a-z_]+)-->")
+KEPT_HEADERS = ("Content-Type", "Content-Language", "Last-Modified", "X-Robots-Tag")
+# Settings that change what pages render: part of the release.
+RELEASE_SETTINGS = ("SITE_URL", "SITE_NAME", "TIME_ZONE", "LANGUAGE_CODE", "STATIC_URL", "MEDIA_URL")
+RELEASE_SETTINGS += ("COMMENTS_CLOSE_AFTER_DAYS", "COMMENTS_PER_PAGE", "ADMIN_URL")
+
+_invalidates = {}  # model -> scopes, or a function (instance, created) -> scopes
+_changes_at = {}  # scope -> function () -> the next moment its content changes by itself, or None
+_holes = {}  # name -> function (request) -> HTML
+
+
+def _digest(*parts):
+    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+
+
+@functools.cache
+def release():
+    """The RELEASE setting, else a hash of the project's code, templates, static manifest
+    and rendering settings."""
+    if getattr(settings, "RELEASE", ""):
+        return settings.RELEASE
+    base = Path(settings.BASE_DIR)
+    roots = [Path(app.path) for app in apps.get_app_configs() if Path(app.path).is_relative_to(base)]
+    roots += [base / "config", *map(Path, settings.TEMPLATES[0]["DIRS"])]
+    files = sorted(
+        {f for root in roots for f in root.rglob("*") if f.suffix in {".py", ".html", ".xml", ".txt"}}
+    )
+    files.append(Path(settings.STATIC_ROOT) / "staticfiles.json")
+    digest = hashlib.blake2b(repr([getattr(settings, name) for name in RELEASE_SETTINGS]).encode())
+    for path in files:
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    return digest.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- generations
+
+
+def bump(*scopes):
+    """Give ``scopes`` new generations (and their next moment of change), in the current
+    transaction: every page showing them is built anew on its next request."""
+    from .models import Generation
+
+    scopes = sorted(set(scopes))
+    if not scopes:
+        return
+    rows = [
+        Generation(
+            scope=scope,
+            value=secrets.randbits(62),
+            changes_at=_changes_at[scope]() if scope in _changes_at else None,
+        )
+        for scope in scopes
+    ]
+    Generation.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["scope"], update_fields=["value", "changes_at"]
+    )
+
+
+def bump_all():
+    """Start every cached page afresh (after writes that send no signals: loaders, restore)."""
+    bump(ALL, *_changes_at)
+
+
+def changed(model, objects):
+    """Bump what ``objects`` of ``model``, changed by ``QuerySet.update()`` (which sends no
+    signal), were shown in."""
+    spec = _invalidates.get(model, ())
+    bump(*(scope for obj in objects for scope in (spec(obj, False) if callable(spec) else spec)))
+
+
+def generations(scopes):
+    """``{scope: generation}`` of ``scopes`` and "all", in one query; a scope whose moment
+    of change has passed is bumped first (time changes content too)."""
+    from .models import Generation
+
+    wanted = (ALL, *scopes)
+    rows = Generation.objects.filter(scope__in=wanted).values_list("scope", "value", "changes_at")
+    now = timezone.now()
+    found = {scope: value for scope, value, at in rows if at is None or at > now}
+    if len(found) < len(rows):
+        with transaction.atomic():
+            bump(*(scope for scope, _value, _at in rows if scope not in found))
+        found = dict(Generation.objects.filter(scope__in=wanted).values_list("scope", "value"))
+    return {scope: found.get(scope, 0) for scope in wanted}
+
+
+def _on_write(sender, instance=None, created=False, action="post_", **kwargs):
+    if action.startswith("post_"):  # m2m_changed: once the change is made
+        spec = _invalidates[sender]
+        bump(*(spec(instance, created) if callable(spec) else spec))
+
+
+def connect():
+    """Take each app's ``page_cache()`` declarations (what its writes change, when its
+    content changes by itself, the holes it fills) and follow its models' writes."""
+    for config in apps.get_app_configs():
+        declared = config.page_cache() if hasattr(config, "page_cache") else {}
+        for scopes, models in declared.get("invalidates", []):
+            for model in models:
+                _invalidates[model] = scopes
+                for signal in (post_save, post_delete, m2m_changed):
+                    signal.connect(_on_write, sender=model, dispatch_uid=f"page-cache-{model._meta.label}")
+        _changes_at.update(declared.get("changes_at", {}))
+        _holes.update(declared.get("holes", {}))
+    post_migrate.connect(
+        _after_migrate, sender=apps.get_app_config("core"), dispatch_uid="page-cache-migrate"
+    )
+
+
+def _after_migrate(using="default", **kwargs):
+    from .models import Generation
+
+    if Generation._meta.db_table not in connection.introspection.table_names():
+        return
+    try:  # a deploy: every page afresh, the moments of change computed with its settings
+        with transaction.atomic():
+            bump_all()
+    except DatabaseError:  # a partial migration (to zero, or back): nothing to show yet
+        pass
+
+
+def _release_changed(setting, **kwargs):
+    if setting in ("RELEASE", "STATIC_ROOT", *RELEASE_SETTINGS):
+        release.cache_clear()
+
+
+setting_changed.connect(_release_changed)
+
+
+# ---------------------------------------------------------------- the page store
+
+
+class BytesLRU:
+    """The entries this process used last, up to ``max_bytes`` of bodies. Hand-written:
+    Django's LocMemCache bounds entries by count, not size, and unpickles on every get."""
+
+    def __init__(self, max_bytes):
+        self.max_bytes, self.size = max_bytes, 0
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def set(self, key, entry):
+        size = len(entry[0]) + len(key)
+        if size > self.max_bytes // 8:  # one page never crowds out the rest
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key], self.size = entry, self.size + size
+            while self.size > self.max_bytes:
+                old_key, old = self.entries.popitem(last=False)
+                self.size -= len(old[0]) + len(old_key)
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+
+local = BytesLRU(getattr(settings, "PAGE_CACHE_BYTES", 32 * 1024 * 1024))
+
+
+def _shared():
+    """The shared cache (Redis), or None when the default cache is this process's own."""
+    return None if isinstance(caches["default"], LocMemCache) else caches["default"]
+
+
+def clear():
+    """Forget every kept page (tests; the generations make this unnecessary otherwise)."""
+    local.clear()
+
+
+# ---------------------------------------------------------------- the decorator
+
+
+def cache_page(*scopes, query=()):
+    """Cache a view's GET and HEAD responses whole. ``scopes`` name what they show
+    ("{slug}" filled from the URL's arguments); ``query`` names the page-number parameters
+    of a view that is not HTML (``p`` of a sitemap), the only query it is stored with."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
+                return view(request, *args, **kwargs)
+            url, shared = _url(request), _shared()
+            gens = generations([scope.format(**kwargs) for scope in scopes])
+            key = f"page:{release()}:{_digest(url, sorted(gens.items()))}"
+            entry = local.get(key)
+            if entry is None and shared is not None:
+                entry = shared.get(key)
+                if entry is not None:
+                    local.set(key, entry)
+            if entry is None:
+                response = view(request, *args, **kwargs)
+                entry = _entry(request, response, url, query)
+                if entry is None:
+                    return response
+                local.set(key, entry)
+                if shared is not None:
+                    shared.set(key, entry, timeout=getattr(settings, "PAGE_CACHE_TIMEOUT", 24 * 60 * 60))
+            return _respond(request, entry)
+
+        return wrapped
+
+    return decorator
+
+
+def _url(request):
+    """The request's path and query, without tracking parameters."""
+    params = [
+        (k, v) for k, v in parse_qsl(request.META.get("QUERY_STRING", ""), True) if not TRACKING.fullmatch(k)
+    ]
+    return escape_uri_path(request.path) + (f"?{urlencode(params)}" if params else "")
+
+
+def _entry(request, response, url, query):
+    """``(body, digest, headers)`` to store for ``response``, or None if it may not be."""
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    control = response.get("Cache-Control", "")
+    if (
+        response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or "private" in control
+        or "no-store" in control
+        or _used_personal_data(request)
+    ):
+        return None
+    body = response.content
+    if response.get("Content-Type", "").startswith("text/html"):
+        canonical = CANONICAL.search(body)
+        if canonical is None or html.unescape(canonical[1].decode()) != settings.SITE_URL + url:
+            return None
+    elif any(
+        name not in query or not re.fullmatch(r"[1-9][0-9]{0,8}", value)
+        for name, value in parse_qsl(url.partition("?")[2])
+    ):
+        return None
+    headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+    return body, hashlib.blake2b(body, digest_size=12).hexdigest(), headers
+
+
+def _used_personal_data(request):
+    """Whether the render read something of this visitor's outside a hole."""
+    messages = getattr(request, "_messages", None)  # django.contrib.messages' storage
+    return bool(
+        request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        or (messages is not None and messages.used)
+        or getattr(request, "_csp_nonce", None)  # django-csp keeps a nonce once it is used
+    )
+
+
+def _respond(request, entry):
+    body, digest, headers = entry
+    response = HttpResponse(body)
+    for name, value in headers.items():
+        response[name] = value
+    # The holes are filled from the visitor's cookies: their copy is theirs alone.
+    visitor = _digest(request.META.get("HTTP_COOKIE", "")) if HOLE.search(body) else ""
+    response["ETag"] = f'"{digest}{visitor}"'
+    if "messages" in request.COOKIES:  # a message waits: it must be shown, not a 304
+        return response
+    return get_conditional_response(request, etag=response["ETag"], response=response)
+
+
+# ---------------------------------------------------------------- middleware
+
+
+class VisitorMiddleware:
+    """Fills the ``{% visitor %}`` holes of every HTML response with this visitor's parts.
+    Sits inside the CSRF and messages middleware, which the holes use."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        parts = HOLE.split(response.content)
+        if len(parts) > 1:
+            filled = {}
+            for index in range(1, len(parts), 2):
+                name = parts[index].decode()
+                if name not in filled:
+                    filled[name] = str(_holes[name](request)).encode()
+                parts[index] = filled[name]
+            response.content = b"".join(parts)
+        return response
+
+
+class CacheControlMiddleware:
+    """``Cache-Control`` for GETs a view did not decide on: ``public, no-cache`` (the same
+    for every anonymous reader: a proxy may keep it, revalidating with the ETag), or
+    ``private, no-cache`` when the response is this visitor's own (it sets a cookie, uses
+    the CSRF token, or the visitor has a session or messages). Outside the session, CSRF and
+    messages middleware, so it sees what they do."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD") or response.has_header("Cache-Control"):
+            return response
+        if response.status_code not in (200, 304) or response.streaming:
+            return response
+        cookies = request.COOKIES
+        personal = settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
+        if response.cookies or personal or request.META.get("CSRF_COOKIE_NEEDS_UPDATE") is not None:
+            patch_cache_control(response, private=True, no_cache=True)
+        else:
+            patch_cache_control(response, public=True, no_cache=True)
+        return response
