@@ -71,9 +71,11 @@ def free_port():
 
 
 class Gunicorn:
-    """gunicorn serving config.wsgi with production settings from ``env``, one sync worker."""
+    """gunicorn serving config.wsgi with production settings from ``env``, ``workers`` sync
+    workers (one unless told)."""
 
-    def __init__(self, **env):
+    def __init__(self, workers=1, **env):
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in stop()
@@ -100,7 +102,7 @@ class Gunicorn:
         self.process = subprocess.Popen(  # noqa: S603 - fixed interpreter and arguments
             [
                 sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
-                "--workers", "1", "--timeout", "60", "--graceful-timeout", "2",
+                "--workers", str(self.workers), "--timeout", "60", "--graceful-timeout", "2",
             ],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
