@@ -1,5 +1,6 @@
 """Podium's own middleware: a log line and a request id for every request, the security
-headers Django does not send itself, and a branded 503 when the database does not answer."""
+and cache headers Django does not send itself, and a branded 503 when the database does
+not answer."""
 
 import logging
 import re
@@ -7,6 +8,7 @@ import time
 import uuid
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 from . import errors
 from .logging import request_id_var
@@ -96,3 +98,27 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, errors.DATABASE_UNAVAILABLE):
             return errors.database_unavailable(request, exception)
         return None
+
+
+class CacheControlMiddleware:
+    """``Cache-Control`` for pages a view did not decide on: ``public, no-cache`` (a proxy may
+    keep it and revalidate with the ETag of the page cache, core/cache.py), or ``private,
+    no-cache`` for a visitor's own page (a cookie set, the CSRF token used, a session or
+    messages). Outside the session, CSRF and messages middleware, so it sees what they do."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD") or response.has_header("Cache-Control"):
+            return response
+        if response.status_code not in (200, 304) or response.streaming:
+            return response
+        cookies = request.COOKIES
+        personal = settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
+        if response.cookies or personal or request.META.get("CSRF_COOKIE_NEEDS_UPDATE") is not None:
+            patch_cache_control(response, private=True, no_cache=True)
+        else:
+            patch_cache_control(response, public=True, no_cache=True)
+        return response

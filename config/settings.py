@@ -81,7 +81,7 @@ MIDDLEWARE = [
     "config.middleware.SecurityHeadersMiddleware",
     # Cache-Control for pages (public for anonymous readers, private when per-visitor):
     # outside the session, CSRF and messages middleware so it sees the cookies they set.
-    "core.cache.CacheControlMiddleware",
+    "config.middleware.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

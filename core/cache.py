@@ -1,40 +1,23 @@
 """Podium's page cache (README, "Performance"): whole responses, kept per URL, never stale.
 
-Views are plain Django. One line opts a view in and names what its content depends on:
-``@cache_page(NEWS, ATHLETICS, "comments:{slug}")`` ("{slug}" is filled from the URL). A GET
-is answered from the cache when an entry exists under
-``page:<release>:<url>:<generations of those scopes>``; otherwise the view renders it and
-the response may be stored. A hit and a miss serve the very same bytes.
+Views are plain Django. ``@cache_page(NEWS, "comments:{slug}")`` opts a view in, naming the
+scopes it shows; a GET is answered from ``page:<release>:<url>:<generations>``, or rendered
+by the view and maybe stored: a hit and a miss serve the same bytes.
 
-Generations. One ``core.Generation`` row per scope, holding a random value that every write
-to the scope's content replaces in the write's own transaction: an edit can never be lost to a
-cache outage or undone by one, and a page reads every generation it needs in one query. Each
-app declares, in its AppConfig's ``page_cache()``, which models' writes bump which scopes,
-when a scope changes by itself (``changes_at``: a scheduled article going public; the row
-keeps that moment, and the first request after it passes bumps the row), and the
-per-visitor holes it fills. ``changed()`` follows a ``QuerySet.update()``; ``bump_all()``
-(loaders, ``restore``, every ``migrate``) starts every page afresh through the scope "all",
-which is in every key. Random values never repeat, even across a restored database.
-The release (RELEASE, or a hash of the code, templates, static manifest and rendering
-settings) is in every key: a deploy never serves what old templates rendered.
+Generations are ``core.Generation`` rows of random values, replaced in the transaction of
+every write to their scope (apps declare which in ``AppConfig.page_cache()``), and by time:
+a scope's next moment of change (a scheduled article) is kept on its row, and the first
+request after it bumps the row. ``bump_all()`` (loaders, restore, migrate) renews "all",
+which every key holds, as it holds the release (RELEASE, else a hash of code and templates).
 
-Bounded. An entry is stored only for a 200 whose URL is its own canonical URL (the page's
-``<link rel="canonical">``; for feeds and sitemaps, no query but a declared page number),
-so junk query strings, out-of-range pages and unknown filter values are served uncached and
-never stored. Tracking parameters (utm_*, fbclid…) are left out of the URL. Entries are kept
-in this process in an LRU bounded in bytes (PAGE_CACHE_BYTES), and, when CACHE_URL names a
-shared cache, in it too (bound Redis with ``maxmemory`` and ``allkeys-lru``).
-
-Per visitor. The stored body is the same for everyone. What differs per visitor (the CSRF
-token, the comment form's signed render time, the remembered commenter name, messages) is a
-``{% visitor "name" %}`` hole: a marker that ``VisitorMiddleware`` fills on every HTML
-response, cached or not. As a safety net, a render that used the CSRF token, messages or
-the CSP nonce outside a hole is not stored, nor is a response marked private, and
-a request with a session cookie (a signed-in editor, who may see previews) bypasses the cache.
-
-HTTP. A cached page has a strong ETag (a hash of the stored body and, if it has holes, of the
-visitor's cookies) and answers If-None-Match with 304. ``CacheControlMiddleware`` sends
-``public, no-cache`` (a proxy may keep it, but asks again) or ``private`` for a per-visitor one.
+Only a 200 whose URL is its own canonical URL is stored (``<link rel="canonical">``; for
+feeds and sitemaps, an empty query or a declared page number), so junk query strings are
+served, never stored. Entries live in a per-process LRU bounded in bytes and, with a shared
+CACHE_URL (Redis), there too. Per-visitor parts (CSRF token, form time, remembered name,
+messages) are ``{% visitor %}`` holes filled on every response by ``VisitorMiddleware``; a
+render that used the CSRF token, messages or the CSP nonce outside a hole is not stored, nor
+a private response, and a session cookie (an editor: previews) bypasses the cache. The ETag
+hashes the stored body (with holes, the visitor's cookies too).
 """
 
 import functools
@@ -56,7 +39,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response
 from django.utils.encoding import escape_uri_path
 
 ALL, NEWS, ATHLETICS = "all", "news", "athletics"
@@ -84,7 +67,7 @@ def release():
     if getattr(settings, "RELEASE", ""):
         return settings.RELEASE
     base = Path(settings.BASE_DIR)
-    roots = [Path(app.path) for app in apps.get_app_configs() if Path(app.path).is_relative_to(base)]
+    roots = [Path(app.path) for app in apps.get_app_configs() if Path(app.path).parent == base]
     roots += [base / "config", *map(Path, settings.TEMPLATES[0]["DIRS"])]
     files = sorted(
         {f for root in roots for f in root.rglob("*") if f.suffix in {".py", ".html", ".xml", ".txt"}}
@@ -104,20 +87,12 @@ def bump(*scopes):
     transaction: every page showing them is built anew on its next request."""
     from .models import Generation
 
-    scopes = sorted(set(scopes))
-    if not scopes:
-        return
+    moment = {scope: _changes_at[scope]() for scope in set(scopes) if scope in _changes_at}
     rows = [
-        Generation(
-            scope=scope,
-            value=secrets.randbits(62),
-            changes_at=_changes_at[scope]() if scope in _changes_at else None,
-        )
-        for scope in scopes
+        Generation(scope=s, value=secrets.randbits(62), changes_at=moment.get(s)) for s in sorted(set(scopes))
     ]
-    Generation.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["scope"], update_fields=["value", "changes_at"]
-    )
+    fields = {"update_conflicts": True, "unique_fields": ["scope"], "update_fields": ["value", "changes_at"]}
+    Generation.objects.bulk_create(rows, **fields)
 
 
 def bump_all():
@@ -236,11 +211,6 @@ def _shared():
     return None if isinstance(caches["default"], LocMemCache) else caches["default"]
 
 
-def clear():
-    """Forget every kept page (tests; the generations make this unnecessary otherwise)."""
-    local.clear()
-
-
 # ---------------------------------------------------------------- the decorator
 
 
@@ -289,15 +259,15 @@ def _entry(request, response, url, query):
     """``(body, digest, headers)`` to store for ``response``, or None if it may not be."""
     if hasattr(response, "render") and not response.is_rendered:
         response.render()
-    control = response.get("Cache-Control", "")
-    if (
-        response.status_code != 200
-        or response.streaming
-        or response.cookies
-        or "private" in control
-        or "no-store" in control
-        or _used_personal_data(request)
-    ):
+    control, messages = response.get("Cache-Control", ""), getattr(request, "_messages", None)
+    personal = (  # the render read something of this visitor's outside a hole
+        request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        or (messages is not None and messages.used)
+        or getattr(request, "_csp_nonce", None)  # django-csp keeps a nonce once it is used
+    )
+    if response.status_code != 200 or response.streaming or response.cookies or personal:
+        return None
+    if "private" in control or "no-store" in control:
         return None
     body = response.content
     if response.get("Content-Type", "").startswith("text/html"):
@@ -310,26 +280,14 @@ def _entry(request, response, url, query):
     ):
         return None
     headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-    return body, hashlib.blake2b(body, digest_size=12).hexdigest(), headers
-
-
-def _used_personal_data(request):
-    """Whether the render read something of this visitor's outside a hole."""
-    messages = getattr(request, "_messages", None)  # django.contrib.messages' storage
-    return bool(
-        request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-        or (messages is not None and messages.used)
-        or getattr(request, "_csp_nonce", None)  # django-csp keeps a nonce once it is used
-    )
+    return body, hashlib.blake2b(body, digest_size=12).hexdigest(), headers, bool(HOLE.search(body))
 
 
 def _respond(request, entry):
-    body, digest, headers = entry
-    response = HttpResponse(body)
-    for name, value in headers.items():
-        response[name] = value
+    body, digest, headers, holes = entry
+    response = HttpResponse(body, headers=headers)
     # The holes are filled from the visitor's cookies: their copy is theirs alone.
-    visitor = _digest(request.META.get("HTTP_COOKIE", "")) if HOLE.search(body) else ""
+    visitor = _digest(request.META.get("HTTP_COOKIE", "")) if holes else ""
     response["ETag"] = f'"{digest}{visitor}"'
     if "messages" in request.COOKIES:  # a message waits: it must be shown, not a 304
         return response
@@ -359,29 +317,4 @@ class VisitorMiddleware:
                     filled[name] = str(_holes[name](request)).encode()
                 parts[index] = filled[name]
             response.content = b"".join(parts)
-        return response
-
-
-class CacheControlMiddleware:
-    """``Cache-Control`` for GETs a view did not decide on: ``public, no-cache`` (the same
-    for every anonymous reader: a proxy may keep it, revalidating with the ETag), or
-    ``private, no-cache`` when the response is this visitor's own (it sets a cookie, uses
-    the CSRF token, or the visitor has a session or messages). Outside the session, CSRF and
-    messages middleware, so it sees what they do."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if request.method not in ("GET", "HEAD") or response.has_header("Cache-Control"):
-            return response
-        if response.status_code not in (200, 304) or response.streaming:
-            return response
-        cookies = request.COOKIES
-        personal = settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
-        if response.cookies or personal or request.META.get("CSRF_COOKIE_NEEDS_UPDATE") is not None:
-            patch_cache_control(response, private=True, no_cache=True)
-        else:
-            patch_cache_control(response, public=True, no_cache=True)
         return response

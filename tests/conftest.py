@@ -15,7 +15,7 @@ def _clear_cache():
     from core import cache as page_cache
 
     cache.clear()
-    page_cache.clear()
+    page_cache.local.clear()
     yield
     cache.clear()
-    page_cache.clear()
+    page_cache.local.clear()

@@ -509,10 +509,10 @@ def test_a_new_release_misses_every_old_entry(client, story, settings, django_as
 def test_memory_kept_in_a_process_is_bounded_in_bytes():
     kept = page_cache.BytesLRU(max_bytes=10_000)
     for n in range(100):
-        kept.set(f"k{n}", (b"x" * 1000, "d", {}))
+        kept.set(f"k{n}", (b"x" * 1000, "d", {}, False))
     assert kept.size <= 10_000 and len(kept.entries) < 10
     assert kept.get("k99") is not None and kept.get("k0") is None
-    kept.set("huge", (b"x" * 5000, "d", {}))  # more than an eighth: never kept
+    kept.set("huge", (b"x" * 5000, "d", {}, False))  # more than an eighth: never kept
     assert kept.get("huge") is None
 
 
@@ -536,7 +536,7 @@ def test_every_public_page_serves_the_same_body_cold_and_warm(client, story, set
     ]  # fmt: skip
     for url in urls:
         cache.clear()
-        page_cache.clear()
+        page_cache.local.clear()
         cold, _ = queries(client, url)
         warm, warm_queries = queries(Client(), url)  # another visitor: other CSRF token and render time
         assert cold.status_code == warm.status_code == HTTPStatus.OK, url
@@ -592,3 +592,16 @@ def test_search_conditions_read_their_indexes_on_postgresql():
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "article_search_vector_idx" in plan
     assert "article_search_trgm_idx" in plan
+
+
+def test_a_page_using_the_csrf_token_is_private_even_without_setting_a_cookie(rf):
+    from django.http import HttpResponse
+
+    from config.middleware import CacheControlMiddleware
+
+    request = rf.get("/news/x/")
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False  # used, and the cookie already current
+    response = CacheControlMiddleware(lambda r: HttpResponse("form"))(request)
+    assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+    plain = CacheControlMiddleware(lambda r: HttpResponse("page"))(rf.get("/news/"))
+    assert plain["Cache-Control"] == "public, no-cache"

@@ -260,7 +260,7 @@ def test_redis_outage_degrades_to_cache_misses_and_an_edit_made_during_it_stays(
     for fault in ("cut", "black_hole"):
         getattr(proxy, fault)()
         reset_breakers()  # each fault starts with a closed circuit: its first call pays
-        page_cache.clear()  # as a worker that kept nothing: every page asks Redis
+        page_cache.local.clear()  # as a worker that kept nothing: every page asks Redis
         caplog.clear()
         started = time.monotonic()
         for path in ("/", "/news/", "/sitemap.xml", "/search/?q=kerr", url, "/healthz"):
@@ -289,7 +289,7 @@ def test_redis_outage_degrades_to_cache_misses_and_an_edit_made_during_it_stays(
     while cache.set("probe", "back") is not True and time.monotonic() < deadline:
         time.sleep(0.2)
     assert cache.get("probe") == "back"
-    page_cache.clear()  # another worker: it finds the old page in Redis under its old key only
+    page_cache.local.clear()  # another worker: it finds the old page in Redis under its old key only
     for _ in range(2):
         body = client.get(url).content.decode()
         assert "Edited during the outage" in body and "Before the outage" not in body
