@@ -27,6 +27,7 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
+from datetime import UTC
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -113,9 +114,15 @@ def generations(scopes):
     from .models import Generation
 
     wanted = (ALL, *scopes)
-    rows = Generation.objects.filter(scope__in=wanted).values_list("scope", "value", "changes_at")
+    # Raw SQL: this runs on every cached request, and the ORM would double its cost.
+    table = connection.ops.quote_name(Generation._meta.db_table)
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(wanted))
+        cursor.execute(f"SELECT scope, value, changes_at FROM {table} WHERE scope IN ({marks})", wanted)  # noqa: S608
+        rows = cursor.fetchall()
     now = timezone.now()
-    found = {scope: value for scope, value, at in rows if at is None or at > now}
+    # SQLite hands back naive UTC datetimes, PostgreSQL aware ones.
+    found = {scope: value for scope, value, at in rows if at is None or at.replace(tzinfo=UTC) > now}
     if len(found) < len(rows):
         with transaction.atomic():
             bump(*(scope for scope, _value, _at in rows if scope not in found))
@@ -186,7 +193,7 @@ class BytesLRU:
             return entry
 
     def set(self, key, entry):
-        size = len(entry[0]) + len(key)
+        size = _size(key, entry)
         if size > self.max_bytes // 8:  # one page never crowds out the rest
             return
         with self.lock:
@@ -194,13 +201,16 @@ class BytesLRU:
                 return
             self.entries[key], self.size = entry, self.size + size
             while self.size > self.max_bytes:
-                old_key, old = self.entries.popitem(last=False)
-                self.size -= len(old[0]) + len(old_key)
+                self.size -= _size(*self.entries.popitem(last=False))
 
     def clear(self):
         with self.lock:
             self.entries.clear()
             self.size = 0
+
+
+def _size(key, entry):
+    return len(key) + sum(map(len, entry[0]))
 
 
 local = BytesLRU(getattr(settings, "PAGE_CACHE_BYTES", 32 * 1024 * 1024))
@@ -280,14 +290,16 @@ def _entry(request, response, url, query):
     ):
         return None
     headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-    return body, hashlib.blake2b(body, digest_size=12).hexdigest(), headers, bool(HOLE.search(body))
+    # Kept split at its holes (text, hole name, text…): a hit only joins.
+    return tuple(HOLE.split(body)), hashlib.blake2b(body, digest_size=12).hexdigest(), headers
 
 
 def _respond(request, entry):
-    body, digest, headers, holes = entry
-    response = HttpResponse(body, headers=headers)
+    parts, digest, headers = entry
+    response = HttpResponse(_fill(parts, request), headers=headers)
+    response.visitor_filled = True
     # The holes are filled from the visitor's cookies: their copy is theirs alone.
-    visitor = _digest(request.META.get("HTTP_COOKIE", "")) if holes else ""
+    visitor = _digest(request.META.get("HTTP_COOKIE", "")) if len(parts) > 1 else ""
     response["ETag"] = f'"{digest}{visitor}"'
     if "messages" in request.COOKIES:  # a message waits: it must be shown, not a 304
         return response
@@ -298,23 +310,31 @@ def _respond(request, entry):
 
 
 class VisitorMiddleware:
-    """Fills the ``{% visitor %}`` holes of every HTML response with this visitor's parts.
-    Sits inside the CSRF and messages middleware, which the holes use."""
+    """Fills the ``{% visitor %}`` holes of every HTML response the page cache did not fill
+    already. Sits inside the CSRF and messages middleware, which the holes use."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+        if getattr(response, "visitor_filled", False) or response.streaming:
             return response
-        parts = HOLE.split(response.content)
-        if len(parts) > 1:
-            filled = {}
-            for index in range(1, len(parts), 2):
-                name = parts[index].decode()
-                if name not in filled:
-                    filled[name] = str(_holes[name](request)).encode()
-                parts[index] = filled[name]
-            response.content = b"".join(parts)
+        if response.get("Content-Type", "").startswith("text/html"):
+            parts = HOLE.split(response.content)
+            if len(parts) > 1:
+                response.content = _fill(parts, request)
         return response
+
+
+def _fill(parts, request):
+    """``parts`` (text, hole name, text…) joined, each hole filled for this visitor once."""
+    if len(parts) == 1:
+        return parts[0]
+    parts, filled = list(parts), {}
+    for index in range(1, len(parts), 2):
+        name = parts[index]
+        if name not in filled:
+            filled[name] = str(_holes[name.decode()](request)).encode()
+        parts[index] = filled[name]
+    return b"".join(parts)

@@ -5,6 +5,8 @@ Every public article comes through ``Article.objects.published()`` (via ``for_li
 or the selectors), so drafts and scheduled articles answer 404.
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import Error as DatabaseError
@@ -245,6 +247,7 @@ class ArticleDetailView(DetailView):
         return data
 
 
+@cache_page(NEWS, ATHLETICS)
 @require_safe
 def search(request):
     """/search/?q=: articles and athletes matching the query, articles paginated.
@@ -252,8 +255,9 @@ def search(request):
     The query is cut to 500 characters; an empty query shows the form and no results.
     Pagination is lenient here (a search URL is typed and edited by people, and is never
     indexed): a ``?page=`` that is not a number shows page 1, one past the end shows the
-    last page.
-    """
+    last page. A search that finds something names itself as its canonical URL (``?q=``
+    as cleaned, ``&page=`` past the first), so the page cache may keep it; one that finds
+    nothing, or a URL that is not in that form, is answered and never kept."""
     query = selectors.clean_query(request.GET.get("q", ""))
     terms = selectors.query_terms(query)
     if not terms:
@@ -273,11 +277,14 @@ def search(request):
         athletes = selectors.search_athletes(query)
         for athlete in athletes:
             athlete.name_html = selectors.highlight(athlete.name, terms)
+    found = paginator.count + len(athletes)
+    canonical = {"q": query, **({"page": page.number} if page.number > 1 else {})}
     context = {
         "search_query": query,
         "page_obj": page,
         "athletes": athletes,
-        "result_count": paginator.count + len(athletes),
+        "result_count": found,
+        "canonical_query": f"?{urlencode(canonical)}" if found else "",
     }
     return render(request, "news/search.html", context)
 

@@ -459,6 +459,8 @@ JUNK = [
     "/sitemap-articles.xml?p=0%d",
     "/athletes/josh-kerr/?ref=%d",
     "/news/?page=%d",
+    "/search/?q=zzjunk%d",  # finds nothing: never kept
+    "/search/?q=kerr&page=%d",  # past the end: the last page, kept under its own URL only
 ]
 
 
@@ -509,10 +511,10 @@ def test_a_new_release_misses_every_old_entry(client, story, settings, django_as
 def test_memory_kept_in_a_process_is_bounded_in_bytes():
     kept = page_cache.BytesLRU(max_bytes=10_000)
     for n in range(100):
-        kept.set(f"k{n}", (b"x" * 1000, "d", {}, False))
+        kept.set(f"k{n}", ((b"x" * 1000,), "d", {}))
     assert kept.size <= 10_000 and len(kept.entries) < 10
     assert kept.get("k99") is not None and kept.get("k0") is None
-    kept.set("huge", (b"x" * 5000, "d", {}, False))  # more than an eighth: never kept
+    kept.set("huge", ((b"x" * 5000,), "d", {}))  # more than an eighth: never kept
     assert kept.get("huge") is None
 
 
