@@ -343,7 +343,8 @@ def test_article_shows_approved_comments_with_replies_escaped(client, kerr_story
         < html.index(f'id="comment-{second.pk}"')
     )
     assert 'class="comment-list comment-list--replies"' in html
-    assert f'<time class="comment__time" datetime="{first.created_at.isoformat()}"' in html
+    stamp = timezone.localtime(first.created_at).strftime("%Y-%m-%dT%H:%M:%S%z")
+    assert f'<time class="comment__time" datetime="{stamp}"' in html
     assert f">{timezone.localtime(first.created_at):%-d %b %Y, %H:%M}</time>" in html
     for hidden in ("Pending Pete", "Spammy Sam", "Rejected Rita"):
         assert hidden not in html
