@@ -46,7 +46,8 @@ def update_and_log(modeladmin, request, queryset, verb, **changes):
     if changed:
         queryset.model.objects.filter(pk__in=changed).update(**changes)
         # update() sends no signals: invalidate the cached pages showing these rows.
-        cache.changed(queryset.model, queryset.model.objects.filter(pk__in=changed))
+        # (select_related: what a row's scopes name, e.g. a comment's article, in the one query)
+        cache.changed(queryset.model, queryset.model.objects.filter(pk__in=changed).select_related())
         LogEntry.objects.log_actions(
             user_id=request.user.pk,
             queryset=queryset.model.objects.filter(pk__in=changed),

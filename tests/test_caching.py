@@ -607,3 +607,17 @@ def test_a_page_using_the_csrf_token_is_private_even_without_setting_a_cookie(rf
     assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
     plain = CacheControlMiddleware(lambda r: HttpResponse("page"))(rf.get("/news/"))
     assert plain["Cache-Control"] == "public, no-cache"
+
+
+def test_a_bulk_change_of_comments_bumps_each_article_once_in_two_queries(story, django_assert_num_queries):
+    other = ArticleFactory()
+    for article in (story, other, story, other):
+        CommentFactory(article=article)
+    before = page_cache.generations([f"comments:{story.slug}", f"comments:{other.slug}", "news"])
+    with django_assert_num_queries(2):  # the comments with their articles; one upsert
+        page_cache.changed(Comment, Comment.objects.select_related())
+    after = page_cache.generations([f"comments:{story.slug}", f"comments:{other.slug}", "news"])
+    assert {scope for scope in before if before[scope] != after[scope]} == {
+        f"comments:{story.slug}",
+        f"comments:{other.slug}",
+    }
