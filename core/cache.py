@@ -153,11 +153,7 @@ def connect():
     )
 
 
-def _after_migrate(using="default", **kwargs):
-    from .models import Generation
-
-    if Generation._meta.db_table not in connection.introspection.table_names():
-        return
+def _after_migrate(**kwargs):
     try:  # a deploy: every page afresh, the moments of change computed with its settings
         with transaction.atomic():
             bump_all()
