@@ -63,7 +63,11 @@ def in_parallel(function, items, threads=8):
 @pytest.fixture
 def two_workers(database):
     server = Gunicorn(
-        workers=2, DATABASE_URL=f"sqlite:///{database}", COMMENTS_RATE="5/m", COMMENTS_CLOSE_AFTER_DAYS="0"
+        # 5 an hour, not a minute: the posts cannot straddle the end of a window.
+        workers=2,
+        DATABASE_URL=f"sqlite:///{database}",
+        COMMENTS_RATE="5/h",
+        COMMENTS_CLOSE_AFTER_DAYS="0",
     ).start()
     yield server
     server.stop()
