@@ -209,7 +209,7 @@ def _size(key, entry):
     return len(key) + sum(map(len, entry[0]))
 
 
-local = BytesLRU(getattr(settings, "PAGE_CACHE_BYTES", 32 * 1024 * 1024))
+local = BytesLRU(settings.PAGE_CACHE_BYTES)
 
 
 def _shared():
@@ -245,7 +245,7 @@ def cache_page(*scopes, query=()):
                     return response
                 local.set(key, entry)
                 if shared is not None:
-                    shared.set(key, entry, timeout=getattr(settings, "PAGE_CACHE_TIMEOUT", 24 * 60 * 60))
+                    shared.set(key, entry, timeout=settings.PAGE_CACHE_TIMEOUT)
             return _respond(request, entry)
 
         return wrapped
