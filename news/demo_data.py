@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from django.core.files.base import ContentFile
+from django.core.files.images import get_image_dimensions
 from django.db.models import Q
 
 from athletics.demo_data import get_or_create_missing
@@ -115,7 +116,11 @@ def load_news_demo():
         is_featured=True,
         comments_open=True,
     )
-    article.hero_image.save(ARTICLE["hero_filename"], ContentFile(hero_jpeg()), save=False)
+    hero = ContentFile(hero_jpeg())
+    article.hero_image.save(ARTICLE["hero_filename"], hero, save=False)
+    # FieldFile.save() leaves the dimension columns empty; without them every page that
+    # loads the article opens the image file to measure it (and fails if media is missing).
+    article.hero_width, article.hero_height = get_image_dimensions(hero)
     try:
         article.save()
     except Exception:

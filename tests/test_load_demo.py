@@ -309,6 +309,16 @@ def test_article_hero_is_a_credited_image_in_media_storage(demo):
     assert article.hero_caption
     with default_storage.open(article.hero_image.name) as fh, Image.open(fh) as image:
         assert image.format == "JPEG"
+        assert (article.hero_width, article.hero_height) == image.size
+
+
+def test_pages_render_from_the_stored_image_size_even_when_the_media_file_is_missing(demo, client):
+    """Stored dimensions mean a page never opens the original to measure it: a database
+    restored or served without its media still renders (the image is merely missing)."""
+    article = Article.objects.get(slug="josh-kerr-world-champion-plan-for-paris")
+    default_storage.delete(article.hero_image.name)
+    for url in ("/", "/news/", article.get_absolute_url()):
+        assert client.get(url).status_code == 200, url
 
 
 def test_existing_article_keeps_its_image_and_none_is_drawn_again(demo, monkeypatch):
