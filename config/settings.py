@@ -279,7 +279,8 @@ if not re.fullmatch(r"([A-Za-z0-9._~-]+/)+", ADMIN_URL):
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "news.client.client_address"
+# The client as every count sees it: an IPv6 client by its /64 (news/client.py).
+AXES_CLIENT_IP_CALLABLE = "news.client.client_key"
 AXES_LOCKOUT_TEMPLATE = "account_locked.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True

@@ -1,6 +1,6 @@
 """The admin against password guessing (django-axes): 5 failed logins lock that
 (username, client address) pair for 15 minutes, and only that pair, with a clear page;
-the client address is news.client.client_address, the comment rate limit's. The admin
+the client address is news.client.client_key, the comment rate limit's. The admin
 URL is configurable and robots.txt never names it."""
 
 import datetime
@@ -102,6 +102,23 @@ def test_the_address_is_the_one_client_address_uses_behind_a_trusted_proxy(edito
     )
     assert logged_in(login("desk", PASSWORD, address=proxy, HTTP_X_FORWARDED_FOR="198.51.100.20"))
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+
+
+def test_an_ipv6_guesser_cannot_rotate_through_its_slash_64(editors):
+    """Each guess from a new address of one /64 (or a new spelling of one address) is the
+    same client: five lock it, and the lock-out stores the network's first address."""
+    addresses = [
+        "2001:db8:7:1::1",
+        "2001:db8:7:1::2",
+        "2001:0DB8:0007:0001::3",
+        "2001:db8:7:1:ab::4",
+        "[2001:db8:7:1::5]",
+    ]
+    for i, address in enumerate(addresses):
+        login("desk", f"wrong-{i}", address)
+    assert login("desk", PASSWORD, "2001:db8:7:1:ffff::9").status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert logged_in(login("desk", PASSWORD, "2001:db8:7:2::1"))  # the next /64 is someone else
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"2001:db8:7:1::"}
 
 
 def test_client_login_in_tests_and_scripts_still_works(editors):
