@@ -320,6 +320,15 @@ if COMMENTS_MODERATION not in {"auto", "pre"}:
     raise ImproperlyConfigured("COMMENTS_MODERATION must be 'auto' or 'pre'.")
 COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=30)
 COMMENTS_RATE = env.str("COMMENTS_RATE", default="5/m,20/h")
+# Reports one client may send (of any comments), and reports of one comment stored per
+# window whoever sends them (more are thanked, not stored): the rate syntax of COMMENTS_RATE.
+COMMENTS_REPORT_RATE = env.str("COMMENTS_REPORT_RATE", default="10/m,30/h")
+COMMENTS_REPORTS_PER_COMMENT = env.str("COMMENTS_REPORTS_PER_COMMENT", default="20/h")
+# Checked here, as core.ratelimit.parse_rates reads them: a typo stops start-up, not every post.
+for _rate_setting in ("COMMENTS_RATE", "COMMENTS_REPORT_RATE", "COMMENTS_REPORTS_PER_COMMENT"):
+    _rate = globals()[_rate_setting]
+    if not all(re.fullmatch(r"\s*\d+\s*/\s*[smhd]\s*", part) for part in _rate.split(",") if part.strip()):
+        raise ImproperlyConfigured(f"{_rate_setting} must look like 5/m,20/h (s, m, h or d), not {_rate!r}.")
 COMMENTS_BLOCKLIST = [w.strip().lower() for w in env.list("COMMENTS_BLOCKLIST", default=[]) if w.strip()]
 COMMENTS_PER_PAGE = 50
 COMMENTS_MIN_SECONDS = 2

@@ -218,7 +218,10 @@ def post_comment(view, request, slug):
 def report_comment(request, slug, pk):
     """``POST /news/<slug>/comments/<id>/report/``: a reader reports an approved comment.
     One report per client per comment (a second is thanked, not stored); a report never
-    hides the comment. 303 back to the comment with a message; 400 without a valid reason."""
+    hides the comment. 303 back to the comment with a message; 400 without a valid reason;
+    429 with Retry-After, the form again with the reason kept, past ``COMMENTS_REPORT_RATE``
+    reports from one client. Past ``COMMENTS_REPORTS_PER_COMMENT`` stored reports of the
+    comment a report is thanked as usual and not stored (``services.comment_report``)."""
     article = get_object_or_404(Article.objects.published(), slug=slug)
     comment = get_object_or_404(Comment.objects.approved().select_related("parent"), article=article, pk=pk)
     comment.article = article
@@ -226,13 +229,18 @@ def report_comment(request, slug, pk):
     if not form.is_valid():
         context = {"article": article, "comment": comment, "form": form}
         return render(request, "news/comment_report.html", context, status=400)
-    _, created = services.comment_report(
-        comment=comment, reason=form.cleaned_data["reason"], client_hash=client_hash(request)
-    )
-    if created:
-        messages.success(request, "Thank you: a moderator will look at this comment.")
-    else:
+    client = client_hash(request)
+    wait = ratelimit.hit("report", client, ratelimit.parse_rates(settings.COMMENTS_REPORT_RATE))
+    if wait:
+        context = {"article": article, "comment": comment, "form": form, "rate_limit_wait": wait}
+        response = render(request, "news/comment_report.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    outcome = services.comment_report(comment=comment, reason=form.cleaned_data["reason"], client_hash=client)
+    if outcome is services.ReportOutcome.ALREADY_REPORTED:
         messages.info(request, "You have already reported this comment: a moderator will look at it.")
+    else:
+        messages.success(request, "Thank you: a moderator will look at this comment.")
     return HttpResponseRedirect(comment.get_absolute_url(), status=303)
 
 

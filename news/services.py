@@ -2,12 +2,15 @@
 re-implementing them."""
 
 import datetime
+import enum
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+
+from core import ratelimit
 
 from .models import Article, ArticleRedirect, Comment, CommentReport
 from .moderation import hold_reasons
@@ -89,13 +92,28 @@ def comment_create(
     )
 
 
+class ReportOutcome(enum.Enum):
+    STORED = "stored"
+    ALREADY_REPORTED = "already reported"
+    # Past COMMENTS_REPORTS_PER_COMMENT: the comment already leads the moderators' queue.
+    NOT_STORED = "not stored"
+
+
 @transaction.atomic
-def comment_report(*, comment: Comment, reason: str, client_hash: str) -> tuple[CommentReport, bool]:
-    """Record a reader's report of ``comment``: ``(report, True)``, or the client's earlier
-    report and False (one report per client per comment, also under a race)."""
-    return CommentReport.objects.get_or_create(
+def comment_report(*, comment: Comment, reason: str, client_hash: str) -> ReportOutcome:
+    """Record a reader's report of ``comment``, once per client per comment (also under a
+    race). At most ``COMMENTS_REPORTS_PER_COMMENT`` reports of one comment are stored per
+    window, whoever sends them: a flood from rotating addresses fills no table, and the
+    comment is at the top of the queue long before the cap."""
+    if CommentReport.objects.filter(comment=comment, client_hash=client_hash).exists():
+        return ReportOutcome.ALREADY_REPORTED
+    cap = ratelimit.parse_rates(settings.COMMENTS_REPORTS_PER_COMMENT)
+    if ratelimit.hit("reports-of-comment", comment.pk, cap):
+        return ReportOutcome.NOT_STORED
+    _, created = CommentReport.objects.get_or_create(
         comment=comment, client_hash=client_hash, defaults={"reason": reason}
     )
+    return ReportOutcome.STORED if created else ReportOutcome.ALREADY_REPORTED
 
 
 # Marks a report whose client hash was purged (not a hex digest, so never a real hash).

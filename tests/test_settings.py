@@ -141,3 +141,15 @@ def test_variables_come_from_env_file_and_real_environment_variables_win(tmp_pat
     assert from_file.returncode == 0, from_file.stderr  # SECRET_KEY came from the file
     assert '"SITE_URL": "https://from-file.example"' in from_file.stdout
     assert '"SITE_URL": "https://from-env.example"' in overridden.stdout
+
+
+@pytest.mark.parametrize("name", ["COMMENTS_RATE", "COMMENTS_REPORT_RATE", "COMMENTS_REPORTS_PER_COMMENT"])
+def test_a_mistyped_rate_stops_startup_with_a_clear_message(name):
+    result = load_settings(SECRET_KEY="x" * 50, **{name: "3/h, 10/min"})
+    assert result.returncode != 0
+    assert f"{name} must look like 5/m,20/h (s, m, h or d), not '3/h, 10/min'." in result.stderr
+
+
+@pytest.mark.parametrize("rate", [" 2 / m , 9/d,", ""], ids=["spaced", "empty-no-limit"])
+def test_a_rate_as_the_rate_limiter_reads_it_starts(rate):
+    assert load_settings(SECRET_KEY="x" * 50, COMMENTS_REPORT_RATE=rate).returncode == 0

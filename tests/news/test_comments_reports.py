@@ -5,6 +5,7 @@ import datetime
 import io
 import re
 from http import HTTPStatus
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -128,6 +129,99 @@ def test_report_redirect_names_the_comments_page(client, settings):
     ]
     response = client.post(report_url(comments[2]), {"reason": "spam"})
     assert response["Location"] == f"{article.get_absolute_url()}?comments=2#comment-{comments[2].pk}"
+
+
+# ---------- Rate limits ----------
+
+# One second into an hour: the fixed windows never roll over mid-test.
+WINDOW_START = 1_800_000_000 // 3600 * 3600 + 1
+
+
+@pytest.fixture
+def rate_clock(monkeypatch):
+    """The rate limiter's clock stands still at WINDOW_START."""
+    monkeypatch.setattr("core.ratelimit.time", SimpleNamespace(time=lambda: WINDOW_START))
+
+
+def test_past_the_report_rate_a_client_gets_429_with_retry_after_and_nothing_is_stored(
+    client, settings, rate_clock
+):
+    settings.COMMENTS_REPORT_RATE = "3/m,50/h"
+    article = ArticleFactory()
+    comments = [CommentFactory(article=article) for _ in range(4)]
+    for comment in comments[:3]:
+        assert client.post(report_url(comment), {"reason": "spam"}).status_code == HTTPStatus.SEE_OTHER
+
+    response = client.post(report_url(comments[3]), {"reason": "personal"})
+
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert response["Retry-After"] == "60"
+    html = response.text
+    assert "Too many reports — try again in 60 seconds." in html
+    assert "<h1>Report a comment</h1>" in html and 'class="site-header"' in html  # the site's page
+    assert '<option value="personal" selected>' in html  # the reason is kept
+    assert CommentReport.objects.count() == 3
+    assert not CommentReport.objects.filter(comment=comments[3]).exists()
+
+
+def test_the_report_rate_counts_each_client_apart(settings, rate_clock):
+    settings.COMMENTS_REPORT_RATE = "1/m"
+    first, second = Client(REMOTE_ADDR="198.51.100.1"), Client(REMOTE_ADDR="198.51.100.2")
+    one, two = CommentFactory(), CommentFactory()
+    assert first.post(report_url(one), {"reason": "spam"}).status_code == HTTPStatus.SEE_OTHER
+    assert second.post(report_url(one), {"reason": "spam"}).status_code == HTTPStatus.SEE_OTHER
+    assert first.post(report_url(two), {"reason": "spam"}).status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert CommentReport.objects.filter(comment=one).count() == 2
+
+
+def test_a_report_without_a_reason_does_not_use_up_the_rate(client, comment, settings, rate_clock):
+    settings.COMMENTS_REPORT_RATE = "1/m"
+    for _ in range(3):
+        assert client.post(report_url(comment), {"reason": ""}).status_code == HTTPStatus.BAD_REQUEST
+    assert client.post(report_url(comment), {"reason": "spam"}).status_code == HTTPStatus.SEE_OTHER
+
+
+@pytest.mark.parametrize("proxy_header", ["", "X-Forwarded-For"])
+def test_a_flood_from_rotating_addresses_stores_at_most_the_cap_per_comment(
+    comment, settings, rate_clock, proxy_header
+):
+    """The issue's attack (300 reports of one comment, here 60), each from a new address (a spoofed
+    X-Forwarded-For when gunicorn is reachable without the proxy). Each is thanked as usual;
+    only COMMENTS_REPORTS_PER_COMMENT are stored, and other comments are not affected."""
+    settings.COMMENTS_REPORTS_PER_COMMENT = "5/h"
+    settings.TRUSTED_PROXY_HEADER = proxy_header
+
+    def fan(i):
+        address = f"203.0.{i // 250}.{i % 250 + 1}"
+        return Client(REMOTE_ADDR=address, HTTP_X_FORWARDED_FOR=address)
+
+    for i in range(60):
+        response = fan(i).post(report_url(comment), {"reason": "abuse"})
+        assert response.status_code == HTTPStatus.SEE_OTHER
+    assert CommentReport.objects.filter(comment=comment).count() == 5
+    last = fan(59)
+    last.post(report_url(comment), {"reason": "abuse"})
+    html = last.get(comment.article.get_absolute_url()).text
+    assert "Thank you: a moderator will look at this comment." in html
+
+    other = CommentFactory(article=comment.article)
+    assert fan(0).post(report_url(other), {"reason": "spam"}).status_code == HTTPStatus.SEE_OTHER
+    assert CommentReport.objects.filter(comment=other).count() == 1
+
+
+def test_the_per_comment_cap_is_a_window_and_a_repeat_never_counts(client, comment, settings, monkeypatch):
+    settings.COMMENTS_REPORTS_PER_COMMENT = "2/h"
+    now = [WINDOW_START]
+    monkeypatch.setattr("core.ratelimit.time", SimpleNamespace(time=lambda: now[0]))
+    for _ in range(3):  # one client's repeats: one report, one place under the cap
+        client.post(report_url(comment), {"reason": "spam"})
+    Client(REMOTE_ADDR="192.0.2.50").post(report_url(comment), {"reason": "spam"})
+    Client(REMOTE_ADDR="192.0.2.51").post(report_url(comment), {"reason": "spam"})
+    assert CommentReport.objects.filter(comment=comment).count() == 2
+
+    now[0] += 3600
+    Client(REMOTE_ADDR="192.0.2.51").post(report_url(comment), {"reason": "spam"})
+    assert CommentReport.objects.filter(comment=comment).count() == 3
 
 
 # ---------- The moderators' queue ----------
