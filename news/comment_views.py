@@ -4,6 +4,7 @@
   article page's context;
 - ``post_comment()``: ``POST /news/<slug>/`` (``ArticleDetailView.post`` delegates here);
 - ``report_comment()``: ``POST /news/<slug>/comments/<id>/report/``;
+- ``repost_to_renamed_article()``: either post under an old slug, sent on to the current URL;
 - ``csrf_failure()``: the branded page for a missing or stale CSRF token.
 
 Everything works without JavaScript: replies are a link (``?reply=<id>#comment-form``),
@@ -17,8 +18,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
@@ -222,7 +224,17 @@ def report_comment(request, slug, pk):
     429 with Retry-After, the form again with the reason kept, past ``COMMENTS_REPORT_RATE``
     reports from one client. Past ``COMMENTS_REPORTS_PER_COMMENT`` stored reports of the
     comment a report is thanked as usual and not stored (``services.comment_report``)."""
-    article = get_object_or_404(Article.objects.published(), slug=slug)
+    try:
+        article = get_object_or_404(Article.objects.published(), slug=slug)
+    except Http404:
+        response = repost_to_renamed_article(
+            request,
+            slug,
+            url=lambda moved: reverse("news:comment_report", kwargs={"slug": moved.slug, "pk": pk}),
+        )
+        if response is None:
+            raise
+        return response
     comment = get_object_or_404(Comment.objects.approved().select_related("parent"), article=article, pk=pk)
     comment.article = article
     form = ReportForm(request.POST)
@@ -242,6 +254,33 @@ def report_comment(request, slug, pk):
     else:
         messages.success(request, "Thank you: a moderator will look at this comment.")
     return HttpResponseRedirect(comment.get_absolute_url(), status=303)
+
+
+class HttpResponsePermanentRedirectKeepingBody(HttpResponsePermanentRedirect):
+    """308 Permanent Redirect: a 301 that the browser follows with the same method and body."""
+
+    status_code = 308
+
+
+def repost_to_renamed_article(request, slug, *, url):
+    """For a POST under ``slug``, the old slug of a renamed, published article: a 308 to
+    ``url(article)``, the same thing at the article's current URL (query string kept); else
+    None, and the caller's 404 stands (an unknown slug, or an article the public cannot see).
+
+    Why a 308: an editor may rename an article while a fan is typing. After a 301 or 302
+    browsers repeat a POST as a GET without its body, so the text would be lost; after a
+    307 or 308 they send the same request again, body and all, and its CSRF token and
+    signed render time are as valid at the new URL (same site) as at the old. Permanent,
+    like the GET's 301: the address moved for good. Not accepted in place, because the post
+    is then handled where every other post is, and the fan ends on the current URL (a
+    rejected post re-renders the page there, with its form posting there)."""
+    article = selectors.renamed_article(old_slug=slug)
+    if article is None or not article.is_published:
+        return None
+    location = url(article)
+    if request.META.get("QUERY_STRING"):
+        location += "?" + request.META["QUERY_STRING"]
+    return HttpResponsePermanentRedirectKeepingBody(location)
 
 
 def csrf_failure(request, reason=""):

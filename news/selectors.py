@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from athletics.models import Athlete, CompetitionEdition
 
 from .markdown import fold
-from .models import Article, Comment
+from .models import Article, ArticleRedirect, Comment
 
 
 def next_change():
@@ -92,6 +92,18 @@ def article_detail_queryset(*, include_unpublished=False):
             queryset=CompetitionEdition.objects.for_listing().order_by("-year", "competition__level"),
         ),
     )
+
+
+def renamed_article(*, old_slug):
+    """The article ``old_slug`` named before it was renamed (``ArticleRedirect``), with what
+    its URL and its published state need, or None. One query."""
+    old = (
+        ArticleRedirect.objects.filter(old_slug=old_slug)
+        .select_related("article")
+        .only("article__slug", "article__status", "article__published_at")
+        .first()
+    )
+    return old.article if old else None
 
 
 def more_on_this_story(*, article, limit=4):

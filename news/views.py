@@ -32,7 +32,7 @@ from athletics.selectors import featured_athletes, latest_medallists, medal_coun
 from core.cache import ATHLETICS, NEWS, cache_page
 
 from . import comment_views, selectors
-from .models import Article, ArticleRedirect, Author, Section, Tag
+from .models import Article, Author, Section, Tag
 from .templatetags.news_tags import absolute
 
 HOME_LATEST = 9
@@ -142,7 +142,8 @@ class ArticleDetailView(DetailView):
 
     Preview: a user with ``news.change_article`` also gets drafts and scheduled articles
     (the template shows a banner), sent with never-cache headers; everyone else gets 404.
-    An old slug of a renamed article (``ArticleRedirect``) redirects to its current URL.
+    An old slug of a renamed article (``ArticleRedirect``) redirects to its current URL: a
+    GET with a 301, a comment posted there with a 308, so the fan's text goes along.
     """
 
     template_name = "news/article_detail.html"
@@ -157,8 +158,17 @@ class ArticleDetailView(DetailView):
         return selectors.article_detail_queryset(include_unpublished=self.can_preview())
 
     def post(self, request, *args, **kwargs):
-        """A fan's comment (news.comment_views.post_comment); other methods but GET: 405."""
-        return comment_views.post_comment(self, request, self.kwargs["slug"])
+        """A fan's comment (news.comment_views.post_comment); other methods but GET: 405.
+        Posted under an old slug: a 308 to the current URL, which the browser posts again."""
+        try:
+            return comment_views.post_comment(self, request, self.kwargs["slug"])
+        except Http404:
+            response = comment_views.repost_to_renamed_article(
+                request, self.kwargs["slug"], url=Article.get_absolute_url
+            )
+            if response is None:
+                raise
+            return response
 
     def get(self, request, *args, **kwargs):
         try:
@@ -171,18 +181,13 @@ class ArticleDetailView(DetailView):
 
     def redirect_from_old_slug(self):
         """A redirect from an old slug to the article's current URL, or None."""
-        old = (
-            ArticleRedirect.objects.filter(old_slug=self.kwargs["slug"])
-            .select_related("article")
-            .only("article__slug", "article__status", "article__published_at")
-            .first()
-        )
-        if old is None:
+        article = selectors.renamed_article(old_slug=self.kwargs["slug"])
+        if article is None:
             return None
-        url = old.article.get_absolute_url()
+        url = article.get_absolute_url()
         if self.request.META.get("QUERY_STRING"):
             url += "?" + self.request.META["QUERY_STRING"]
-        if old.article.is_published:
+        if article.is_published:
             return HttpResponsePermanentRedirect(url)
         if self.can_preview():
             # Temporary and uncached: browsers keep a 301 for good, but the public still

@@ -2,6 +2,7 @@
 redirect to the new one, and a slug taken by another article wins over an old URL."""
 
 import datetime
+import re
 from http import HTTPStatus
 
 import pytest
@@ -9,10 +10,11 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
 
-from news.models import Article, ArticleRedirect
+from news.models import Article, ArticleRedirect, Comment, CommentReport
 from news.services import article_save
 
-from .factories import ArticleFactory, AuthorFactory
+from .comment_helpers import comment_data
+from .factories import ArticleFactory, AuthorFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +162,104 @@ def test_unknown_slug_is_still_404(client, django_assert_max_num_queries):
     # The article, the old URLs, the navigation of the 404 page.
     with django_assert_max_num_queries(4):  # with the page cache's generations read
         assert client.get("/news/never-existed/").status_code == HTTPStatus.NOT_FOUND
+
+
+# ---------- Posts under an old slug ----------
+
+
+def test_a_comment_posted_to_the_old_url_is_published_on_the_renamed_article_with_its_text(client):
+    article = ArticleFactory(slug="kerr-wins")
+    rename(article, "kerr-world-champion")
+
+    response = client.post(
+        "/news/kerr-wins/", comment_data(name="Ana", body="Typed while the editor renamed it"), follow=True
+    )
+
+    assert response.redirect_chain[0] == ("/news/kerr-world-champion/", HTTPStatus.PERMANENT_REDIRECT)
+    comment = Comment.objects.get()
+    assert (comment.article, comment.name, comment.body) == (
+        article,
+        "Ana",
+        "Typed while the editor renamed it",
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert response.request["PATH_INFO"] == "/news/kerr-world-champion/"
+    assert "Typed while the editor renamed it" in response.text
+
+
+def test_the_308_keeps_the_query_and_a_rejected_post_keeps_the_text_at_the_new_url(client):
+    article = ArticleFactory(slug="old-name")
+    rename(article, "new-name")
+
+    response = client.post("/news/old-name/?comments=2", comment_data(body=""))
+    assert response.status_code == HTTPStatus.PERMANENT_REDIRECT
+    assert response["Location"] == "/news/new-name/?comments=2"
+
+    response = client.post("/news/old-name/", comment_data(name="Kept Name", body=""), follow=True)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert 'value="Kept Name"' in response.text
+    assert 'action="/news/new-name/#comment-form"' in response.text
+    assert not Comment.objects.exists()
+
+
+def test_the_page_s_csrf_token_is_good_after_the_redirect():
+    """The fan loaded the page before the rename: its token is sent again, still valid."""
+    fan = Client(enforce_csrf_checks=True)
+    article = ArticleFactory(slug="before-rename")
+    page = fan.get("/news/before-rename/").text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    rename(article, "after-rename")
+
+    response = fan.post(
+        "/news/before-rename/", comment_data(body="Still here", csrfmiddlewaretoken=token), follow=True
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert Comment.objects.get().body == "Still here"
+
+
+def test_a_report_posted_to_the_old_url_is_stored_for_the_renamed_article(client):
+    article = ArticleFactory(slug="report-old")
+    comment = CommentFactory(article=article)
+    rename(article, "report-new")
+
+    response = client.post(f"/news/report-old/comments/{comment.pk}/report/", {"reason": "abuse"})
+    assert response.status_code == HTTPStatus.PERMANENT_REDIRECT
+    assert response["Location"] == f"/news/report-new/comments/{comment.pk}/report/"
+
+    response = client.post(
+        f"/news/report-old/comments/{comment.pk}/report/", {"reason": "abuse"}, follow=True
+    )
+    assert response.status_code == HTTPStatus.OK
+    report = CommentReport.objects.get()
+    assert (report.comment, report.reason) == (comment, "abuse")
+    assert "Thank you: a moderator will look at this comment." in response.text
+
+
+def test_posts_to_an_unknown_slug_or_an_article_readers_cannot_see_are_still_404(client, editor_client):
+    hidden = ArticleFactory(slug="was-seen")
+    comment = CommentFactory(article=hidden)
+    rename(hidden, "now-hidden")
+    Article.objects.filter(pk=hidden.pk).update(status=Article.Status.DRAFT)
+
+    for who in (client, editor_client):  # a preview is not a place to comment, nor to report
+        for slug in ("never-existed", "was-seen"):
+            assert who.post(f"/news/{slug}/", comment_data()).status_code == HTTPStatus.NOT_FOUND
+            report = who.post(f"/news/{slug}/comments/{comment.pk}/report/", {"reason": "spam"})
+            assert report.status_code == HTTPStatus.NOT_FOUND
+    assert not Comment.objects.exclude(pk=comment.pk).exists()
+    assert not CommentReport.objects.exists()
+
+
+def test_a_report_of_another_article_s_comment_under_an_old_slug_is_404_after_the_redirect(client):
+    article = ArticleFactory(slug="first-slug")
+    rename(article, "second-slug")
+    elsewhere = CommentFactory()
+    response = client.post(
+        f"/news/first-slug/comments/{elsewhere.pk}/report/", {"reason": "spam"}, follow=True
+    )
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert not CommentReport.objects.exists()
 
 
 # ---------- Through the admin ----------
