@@ -291,6 +291,12 @@ class CommentAdmin(admin.ModelAdmin):
         # One COUNT per row in the same query: the queue's size never adds queries.
         return super().get_queryset(request).annotate(_report_count=Count("reports"))
 
+    def get_readonly_fields(self, request, obj=None):
+        # A posted comment stays where it is: another article or parent would split its
+        # thread (Comment.save refuses it too). Chosen only when a comment is added here.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "article", "parent"] if obj is not None else fields
+
     def get_ordering(self, request):
         # An annotation cannot go in ``ordering`` (checked against model fields), so here;
         # an F() expression, as the annotation is added after ModelAdmin orders the queryset.

@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
@@ -237,6 +238,14 @@ class Comment(models.Model):
 
     objects = CommentQuerySet.as_manager()
 
+    # Where a stored comment sits, its article and the comment it replies to, never changes:
+    # moving it would split its thread (a reply shown under another story). The admin shows
+    # both read-only; clean() and save() refuse a move made any other way.
+    PLACE_FIELDS = ("article_id", "parent_id")
+    MOVED_MESSAGE = (
+        "A comment's article and parent cannot change after it is posted: that would split its thread."
+    )
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [
@@ -250,11 +259,48 @@ class Comment(models.Model):
     def __str__(self):
         return f"{self.name} on {self.article}"
 
+    def save(self, *args, **kwargs):
+        # Refused, not quietly undone: whatever tried to move a stored comment is a bug.
+        update_fields = kwargs.get("update_fields")
+        place = {"article", "article_id", "parent", "parent_id"}
+        if self.is_moved() and (update_fields is None or place & set(update_fields)):
+            raise ValueError(self.MOVED_MESSAGE)
+        super().save(*args, **kwargs)
+        self._stored_place = {name: getattr(self, name) for name in self.PLACE_FIELDS}
+
     def get_absolute_url(self):
         """The comment's permalink, on the right page of comments (``?comments=N``)."""
         page = self.thread_page_number()
         query = f"?comments={page}" if page > 1 else ""
         return f"{self.article.get_absolute_url()}{query}#comment-{self.pk}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        comment = super().from_db(db, field_names, values)
+        comment._stored_place = {
+            name: comment.__dict__[name] for name in cls.PLACE_FIELDS if name in comment.__dict__
+        }
+        return comment
+
+    def is_moved(self):
+        """Whether the article or parent differs from the stored row's (no query)."""
+        stored = getattr(self, "_stored_place", {})
+        return any(getattr(self, name) != value for name, value in stored.items())
+
+    def clean(self):
+        """A form's check (the admin's): a stored comment is not moved; a new reply is in its
+        parent's thread, one level deep."""
+        if self.is_moved():
+            raise ValidationError(self.MOVED_MESSAGE)
+        if self._state.adding and self.parent_id and self.article_id:
+            if self.parent.article_id != self.article_id:
+                raise ValidationError(
+                    {"parent": "A reply must be on the same article as the comment it replies to."}
+                )
+            if self.parent.parent_id:
+                raise ValidationError(
+                    {"parent": "Replies are one level deep: reply to the top-level comment."}
+                )
 
     def thread_page_number(self, per_page=None):
         """The page of the article's approved comments this comment is shown on (a reply is

@@ -3,10 +3,12 @@ query budget, roles can do exactly what they should, actions report what they ch
 
 import io
 from http import HTTPStatus
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from PIL import Image
@@ -431,3 +433,108 @@ def test_athlete_change_form_with_results_inline_does_not_grow_with_rows(
         ResultFactory(athlete=athlete, discipline=discipline)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == HTTPStatus.OK
+
+
+# ---------- A comment stays in its thread ----------
+
+
+@pytest.fixture
+def thread():
+    """A top-level comment with a reply on one article, and another article's comment."""
+    article = ArticleFactory()
+    top = CommentFactory(article=article, body="Top-level")
+    reply = CommentFactory(article=article, parent=top, body="The reply")
+    elsewhere = CommentFactory(body="On another story")
+    return SimpleNamespace(article=article, top=top, reply=reply, elsewhere=elsewhere)
+
+
+@pytest.mark.parametrize("who", ["moderator_client", "editor_client", "superuser_client"])
+def test_staff_cannot_move_a_comment_to_another_article_or_parent(request, who, thread):
+    client = request.getfixturevalue(who)
+    url = f"/admin/news/comment/{thread.reply.pk}/change/"
+
+    page = client.get(url)
+    assert page.status_code == HTTPStatus.OK
+    assert 'name="article"' not in page.text and 'name="parent"' not in page.text
+    assert thread.article.title in page.text  # shown, read-only
+
+    response = client.post(
+        url,
+        {
+            "name": thread.reply.name,
+            "email": "",
+            "body": "The reply, edited",
+            "status": Comment.Status.REJECTED,
+            "article": thread.elsewhere.article_id,
+            "parent": thread.elsewhere.pk,
+        },
+    )
+
+    assert response.status_code == HTTPStatus.FOUND  # saved: the moderator's own changes
+    thread.reply.refresh_from_db()
+    assert (thread.reply.article_id, thread.reply.parent_id) == (thread.article.pk, thread.top.pk)
+    assert (thread.reply.body, thread.reply.status) == ("The reply, edited", Comment.Status.REJECTED)
+    assert not thread.elsewhere.replies.exists()
+    assert list(thread.top.replies.all()) == [thread.reply]
+
+
+def test_a_top_level_comment_cannot_be_made_a_reply_in_the_admin(superuser_client, thread):
+    other_top = CommentFactory(article=thread.article)
+    response = superuser_client.post(
+        f"/admin/news/comment/{thread.top.pk}/change/",
+        {"name": "x", "email": "", "body": "Top-level", "status": "approved"}
+        | {"article": thread.article.pk, "parent": other_top.pk},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    thread.top.refresh_from_db()
+    assert thread.top.parent_id is None
+
+
+def test_the_model_refuses_to_move_a_stored_comment(thread):
+    for field, value in (
+        ("article", thread.elsewhere.article),
+        ("parent", thread.elsewhere),
+        ("parent", None),
+    ):
+        comment = Comment.objects.get(pk=thread.reply.pk)
+        setattr(comment, field, value)
+        with pytest.raises(ValidationError, match="cannot change after it is posted"):
+            comment.full_clean()
+        with pytest.raises(ValueError, match="cannot change after it is posted"):
+            comment.save()
+    created = CommentFactory(article=thread.article)  # also one created in this process
+    created.article = thread.elsewhere.article
+    with pytest.raises(ValueError, match="cannot change after it is posted"):
+        created.save()
+    assert Comment.objects.get(pk=thread.reply.pk).parent_id == thread.top.pk
+    assert Comment.objects.get(pk=created.pk).article_id == thread.article.pk
+
+
+def test_other_changes_to_a_comment_still_save(thread):
+    comment = Comment.objects.get(pk=thread.reply.pk)
+    comment.body = "Edited"
+    comment.save()
+    comment.save(update_fields=["body"])
+    assert Comment.objects.get(pk=comment.pk).body == "Edited"
+
+
+def test_a_reply_added_in_the_admin_must_be_in_its_parent_s_thread(superuser_client, thread):
+    data = {"name": "Mod", "email": "", "body": "Added here", "status": "approved"}
+    assert superuser_client.get("/admin/news/comment/add/").status_code == HTTPStatus.OK
+
+    other_story = superuser_client.post(
+        "/admin/news/comment/add/", {**data, "article": thread.article.pk, "parent": thread.elsewhere.pk}
+    )
+    too_deep = superuser_client.post(
+        "/admin/news/comment/add/", {**data, "article": thread.article.pk, "parent": thread.reply.pk}
+    )
+
+    assert other_story.status_code == too_deep.status_code == HTTPStatus.OK  # the form again
+    assert "A reply must be on the same article as the comment it replies to." in other_story.text
+    assert "Replies are one level deep" in too_deep.text
+    assert not Comment.objects.filter(body="Added here").exists()
+    response = superuser_client.post(
+        "/admin/news/comment/add/", {**data, "article": thread.article.pk, "parent": thread.top.pk}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert Comment.objects.get(body="Added here").parent == thread.top
