@@ -271,9 +271,17 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # The admin. Its URL can be moved off the well-known /admin/ (ADMIN_URL=desk-7k2/).
+# Segments of unreserved characters, each ending in "/": no "%", backslash or empty segment that a
+# proxy or browser could decode or collapse into another path, and no segment of dots only
+# ("./", "../x/", "a/../b/"), which clients and proxies normalise away before Django sees it.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip().lstrip("/")
-if not re.fullmatch(r"([A-Za-z0-9._~-]+/)+", ADMIN_URL):
-    raise ImproperlyConfigured(f"ADMIN_URL must look like admin/ or desk-7k2/, not {ADMIN_URL!r}.")
+if not re.fullmatch(r"([A-Za-z0-9._~-]+/)+", ADMIN_URL) or any(
+    not segment.strip(".") for segment in ADMIN_URL.split("/")[:-1]
+):
+    raise ImproperlyConfigured(
+        "ADMIN_URL must look like admin/ or desk-7k2/: letters, digits and -._~ in segments "
+        f"each ending in /, none of them only dots (. or ..), not {ADMIN_URL!r}."
+    )
 # django-axes: 5 failed logins lock that (username, client address) pair for 15 minutes.
 # Locking a username alone would let anyone lock an editor out; an address alone, one office.
 AXES_FAILURE_LIMIT = 5

@@ -20,7 +20,7 @@ def load_settings(**env):
         "'SESSION_COOKIE_SECURE': s.SESSION_COOKIE_SECURE, 'HSTS': s.SECURE_HSTS_SECONDS,"
         "'ENGINE': db['ENGINE'], 'OPTIONS': db.get('OPTIONS', {}), 'CACHE': s.CACHES['default'],"
         "'SERVE_MEDIA': s.SERVE_MEDIA, 'STATIC': s.STORAGES['staticfiles']['BACKEND'],"
-        "'ALLOWED_HOSTS': s.ALLOWED_HOSTS, 'SITE_URL': s.SITE_URL}, default=str))"
+        "'ALLOWED_HOSTS': s.ALLOWED_HOSTS, 'SITE_URL': s.SITE_URL, 'ADMIN_URL': s.ADMIN_URL}, default=str))"
     )
     # No .env either (`make serve` writes one): exactly ``env``.
     clean_env = {"PATH": os.environ["PATH"], "ENV_FILE": os.devnull, **env}
@@ -153,3 +153,30 @@ def test_a_mistyped_rate_stops_startup_with_a_clear_message(name):
 @pytest.mark.parametrize("rate", [" 2 / m , 9/d,", ""], ids=["spaced", "empty-no-limit"])
 def test_a_rate_as_the_rate_limiter_reads_it_starts(rate):
     assert load_settings(SECRET_KEY="x" * 50, COMMENTS_REPORT_RATE=rate).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "admin_url",
+    [
+        "./", "../", "../x/", "x/../", "a/../b/", "a/./b/", ".../", "desk/../../",  # dot segments
+        "a//b/", "//", "%2e%2e/", ".%2E/", "a/%2e%2e/b/", "desk%2F7k2/",  # empty, percent-encoded
+        "a\\..\\b/", "..\\", "desk 7k2/", "desk/\n/", "desk-7k2",  # backslashes, spaces, no "/"
+    ],
+)  # fmt: skip
+def test_admin_url_that_a_client_or_proxy_could_rewrite_stops_startup(admin_url):
+    result = load_settings(SECRET_KEY="k" * 50, ADMIN_URL=admin_url)
+    assert result.returncode != 0, result.stdout
+    assert "ADMIN_URL must look like admin/ or desk-7k2/" in result.stderr
+    assert "none of them only dots" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("admin_url", "stored"),
+    [("desk-7k2/", "desk-7k2/"), ("/ops/desk.v2/", "ops/desk.v2/"), ("a.b~c/", "a.b~c/")],
+)
+def test_admin_url_with_dots_inside_a_segment_is_accepted(admin_url, stored):
+    import json
+
+    result = load_settings(SECRET_KEY="k" * 50, ADMIN_URL=admin_url)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ADMIN_URL"] == stored
