@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 
-from .images import validate_image
+from .images import ACCEPTED, validate_image
 from .models import Article, Comment, CommentReport
 
 RENDERED_AT_SALT = "news.comment.rendered_at"
@@ -19,6 +19,18 @@ class ImageWithTextMixin:
     image_field = ""
     alt_field = ""
     credit_field = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get(self.image_field)
+        if field is not None:
+            # Django's own extension check accepts every extension Pillow knows (.pdf, .xbm…) and,
+            # when it refuses, lists them all: validate_image (clean_image) checks the name
+            # against the content and names the formats the site renders.
+            field.validators = []
+            field.error_messages["invalid_image"] = (
+                f"Upload a {ACCEPTED} image: this file is not an image, or it is damaged."
+            )
 
     def clean_image(self):
         upload = self.cleaned_data.get(self.image_field)

@@ -3,7 +3,14 @@
 Validation opens the file with Pillow instead of trusting its name or content type: only
 JPEG, PNG and WebP, at most 10 MB and 40 megapixels (decompression bombs are refused
 before their pixels are decoded), and the pixels must decode completely (a truncated or
-lying file is refused).
+lying file is refused). The name must end in its format's extension too (.jpg or .jpeg,
+.png, .webp): the web server takes the Content-Type from the stored name, so a PNG named
+``.pdf`` or ``.xbm`` (or a PNG with HTML appended, named ``.html``) would be served as
+something else. A mismatch is refused, not renamed: the editor sees the mistake.
+
+GIF and AVIF are refused although Pillow reads them: a GIF's renditions would be one still
+frame of its animation, and the original (the ``og:image`` of link previews) in AVIF is not
+shown by most social networks and mail clients.
 
 Renditions are WebP files at fixed widths, never upscaled, written once when the image is
 saved, under ``MEDIA_ROOT/renditions/``. Their names derive from the original's name and
@@ -25,13 +32,24 @@ from PIL import Image, UnidentifiedImageError
 logger = logging.getLogger(__name__)
 
 ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+# The name endings of each format (lower-cased), as the web server maps them to a Content-Type.
+FORMAT_EXTENSIONS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",), "WEBP": (".webp",)}
+# Many cameras write a JPEG with extra pictures after it (MPO): to a browser it is a JPEG.
+FORMAT_ALIASES = {"MPO": "JPEG"}
+ACCEPTED = "JPEG (.jpg or .jpeg), PNG (.png) or WebP (.webp)"
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 RENDITION_WIDTHS = (480, 1200)
 
 
+def file_extension(upload):
+    """The lower-cased extension of ``upload``'s name (``.png``), or ``""``."""
+    return posixpath.splitext(getattr(upload, "name", None) or "")[1].lower()
+
+
 def validate_image(upload):
-    """Raise ValidationError unless ``upload`` is a real JPEG, PNG or WebP within limits."""
+    """Raise ValidationError unless ``upload`` is a real JPEG, PNG or WebP within limits,
+    named with its format's extension."""
     size = getattr(upload, "size", None)
     if size is not None and size == 0:
         raise ValidationError("The file is empty.", code="empty")
@@ -48,13 +66,25 @@ def validate_image(upload):
             # Pillow warns between MAX_IMAGE_PIXELS and twice that; treat it as an error.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
-                image_format = image.format
+                image_format = FORMAT_ALIASES.get(image.format, image.format)
                 width, height = image.size
                 if image_format not in ALLOWED_FORMATS:
                     raise ValidationError(
                         "Upload a JPEG, PNG or WebP image (this file is %(format)s).",
                         code="format",
                         params={"format": image_format or "not an image"},
+                    )
+                if file_extension(upload) not in FORMAT_EXTENSIONS[image_format]:
+                    raise ValidationError(
+                        "This file is a %(format)s image named “%(name)s”: its name must end in "
+                        "%(expected)s. Accepted: %(accepted)s.",
+                        code="extension_mismatch",
+                        params={
+                            "format": ALLOWED_FORMATS[image_format],
+                            "name": posixpath.basename(getattr(upload, "name", "") or ""),
+                            "expected": " or ".join(FORMAT_EXTENSIONS[image_format]),
+                            "accepted": ACCEPTED,
+                        },
                     )
                 if width * height > MAX_PIXELS:
                     raise ValidationError(

@@ -89,3 +89,134 @@ def test_renditions_are_written_once_as_webp():
     data = images.srcset_for(stored, 1600, 900)
     assert data["width"] == 1200 and data["height"] == 675
     assert "480w" in data["srcset"] and "1200w" in data["srcset"]
+
+
+# ---------- Content and name together: a file is served by its name ----------
+
+POLYGLOT = image_bytes("PNG", size=(40, 30)) + b"<html><script>alert(document.cookie)</script></html>"
+
+
+@pytest.mark.parametrize("name", ["hero.pdf", "hero.xbm", "hero.html", "hero.svg", "hero.gif", "hero"])
+def test_png_polyglot_named_as_another_type_is_refused(name):
+    # Pillow reads it as a PNG; stored as .pdf it would be served as application/pdf.
+    with pytest.raises(ValidationError) as refused:
+        images.validate_image(upload(name, POLYGLOT))
+    (message,) = refused.value.messages
+    assert f"This file is a PNG image named “{name}”: its name must end in .png." in message
+    assert "Accepted: JPEG (.jpg or .jpeg), PNG (.png) or WebP (.webp)." in message
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "expected"),
+    [("JPEG", "photo.png", ".jpg or .jpeg"), ("PNG", "photo.jpg", ".png"), ("WEBP", "photo.png", ".webp"),
+     ("PNG", "photo.webp", ".png"), ("JPEG", "photo.jpg.html", ".jpg or .jpeg")],
+)  # fmt: skip
+def test_image_named_with_another_formats_extension_is_refused_not_renamed(fmt, name, expected):
+    with pytest.raises(ValidationError, match=f"its name must end in {expected}\\."):
+        images.validate_image(upload(name, image_bytes(fmt)))
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [("JPEG", "a.jpeg"), ("JPEG", "A.JPG"), ("PNG", "Photo.PNG"), ("WEBP", "a.WebP"), ("PNG", "kerr.v2.png")],
+)
+def test_extension_is_matched_whatever_its_case(fmt, name):
+    images.validate_image(upload(name, image_bytes(fmt)))
+
+
+def test_camera_jpeg_with_extra_pictures_mpo_is_a_jpeg():
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (40, 30), "red"), Image.new("RGB", (40, 30), "blue")
+    first.save(buffer, "MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+
+    images.validate_image(upload("camera.jpg", buffer.getvalue()))
+    with pytest.raises(ValidationError, match="JPEG image named “camera.png”"):
+        images.validate_image(upload("camera.png", buffer.getvalue()))
+
+
+def test_avif_is_refused_by_format():
+    from PIL import features
+
+    assert features.check("avif"), "this Pillow reads AVIF: the refusal below is ours, not Pillow's"
+    with pytest.raises(ValidationError, match=r"Upload a JPEG, PNG or WebP image \(this file is AVIF\)"):
+        images.validate_image(upload("photo.avif", image_bytes("AVIF")))
+
+
+# The admin forms: the same rules, next to the field, and nothing stored.
+
+
+def image_form(form_class, field, name, content):
+    return form_class(data={}, files={field: SimpleUploadedFile(name, content, content_type="image/png")})
+
+
+def athlete_form():
+    from athletics.admin import AthleteAdminForm
+
+    return AthleteAdminForm, "photo", "Photo"
+
+
+def article_form():
+    from news.forms import ArticleAdminForm
+
+    return ArticleAdminForm, "hero_image", "Hero image"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form", [article_form, athlete_form], ids=["hero_image", "athlete_photo"])
+@pytest.mark.parametrize("name", ["x.pdf", "x.xbm", "x.html", "x.svg", "x.jpg"])
+def test_admin_forms_refuse_a_polyglot_not_named_png_and_name_the_accepted_formats(form, name):
+    # .pdf and .xbm pass Django's own check (Pillow knows them); .html and .svg would get
+    # Django's list of every extension Pillow knows.
+    form_class, field, label = form()
+    bound = image_form(form_class, field, name, POLYGLOT)
+    assert not bound.is_valid()
+    assert bound.errors[field] == [
+        f"{label}: This file is a PNG image named “{name}”: its name must end in .png. "
+        "Accepted: JPEG (.jpg or .jpeg), PNG (.png) or WebP (.webp)."
+    ]
+
+
+@pytest.mark.django_db
+def test_admin_form_says_which_formats_when_the_file_is_no_image():
+    from news.forms import ArticleAdminForm
+
+    bound = image_form(
+        ArticleAdminForm, "hero_image", "hero.png", b'<svg xmlns="http://www.w3.org/2000/svg"/>'
+    )
+    assert not bound.is_valid()
+    assert bound.errors["hero_image"] == [
+        "Upload a JPEG (.jpg or .jpeg), PNG (.png) or WebP (.webp) image: "
+        "this file is not an image, or it is damaged."
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "fmt"), [("hero.png", "PNG"), ("hero.jpg", "JPEG"), ("hero.webp", "WEBP")])
+def test_admin_form_accepts_a_real_png_jpeg_and_webp(name, fmt):
+    from news.forms import ArticleAdminForm
+
+    bound = image_form(ArticleAdminForm, "hero_image", name, image_bytes(fmt))
+    bound.is_valid()
+    assert "hero_image" not in bound.errors
+
+
+@pytest.mark.django_db
+def test_polyglot_named_pdf_posted_to_the_admin_stores_nothing(admin_client, settings):
+    from news.models import Article
+
+    from .factories import AuthorFactory, SectionFactory
+
+    data = {
+        "title": "Kerr wins again", "slug": "kerr-wins-again", "standfirst": "A standfirst.", "body": "Body.",
+        "section": SectionFactory().pk, "authors": [AuthorFactory().pk], "status": "published",
+        "published_at_0": "2024-02-20", "published_at_1": "09:00:00", "hero_alt": "A track",
+        "hero_credit": "Illustration: Podium",
+        "hero_image": SimpleUploadedFile("hero.pdf", POLYGLOT, content_type="application/pdf"),
+    }  # fmt: skip
+    response = admin_client.post(f"/{settings.ADMIN_URL}news/article/add/", data)
+
+    assert response.status_code == 200
+    assert "This file is a PNG image named “hero.pdf”" in response.text
+    assert not Article.objects.exists()
+    assert not any(settings.MEDIA_ROOT.rglob("*.pdf"))
