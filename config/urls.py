@@ -1,9 +1,13 @@
 """Podium URL configuration: the public contract is in PRODUCT.md; keep it stable."""
 
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import include, path
+from django.http import Http404
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
@@ -42,12 +46,28 @@ urlpatterns = [
     path("healthz", news_views.healthz, name="healthz"),
 ]
 
+
+# Files are read, never written: GET and HEAD, 405 (Allow: GET, HEAD) for any other method, as
+# WhiteNoise answers for the static files it has. CSRF-exempt, since nothing here changes
+# anything: a POST without a token gets the 405, not the CSRF failure page.
+@csrf_exempt
+@require_safe
+def static_not_found(request, path):
+    """A path under STATIC_URL that WhiteNoise has no file for: 404."""
+    raise Http404
+
+
+if settings.STATIC_URL.startswith("/"):
+    urlpatterns += [
+        re_path(rf"^{re.escape(settings.STATIC_URL.strip('/'))}/(?P<path>.*)\Z", static_not_found)
+    ]
+
 if settings.SERVE_MEDIA:
     # Development and `make serve` only; production serves MEDIA_ROOT from the web server.
     urlpatterns += [
-        path(
-            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
-            serve,
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.strip('/'))}/(?P<path>.*)\Z",
+            csrf_exempt(require_safe(serve)),
             {"document_root": settings.MEDIA_ROOT},
         ),
     ]
