@@ -4,6 +4,11 @@ Every record carries the id of the request it was logged in (``request_id``, set
 ``config.middleware.RequestLogMiddleware``; ``-`` outside a request). A traceback stays
 on the record's line as escaped text (``\\n``), so a log shipper never splits an error
 into a hundred records and ``grep request_id=...`` finds all of a request.
+
+An error the client caused (a bad Host header, a path outside the media root, a body over
+``DATA_UPLOAD_MAX_MEMORY_SIZE``: Django's ``SuspiciousOperation`` errors, answered 400) is
+one WARNING line without a traceback: Django logs them on ``django.security.<class>`` at
+ERROR with the traceback of its own code, which would page someone for every scanner.
 """
 
 import contextvars
@@ -41,20 +46,26 @@ def quote(value):
     return f'"{escaped}"'
 
 
+# Django's loggers for SuspiciousOperation (one per exception class) and CSRF failures.
+CLIENT_ERROR_LOGGERS = "django.security."
+
 _base_record_factory = logging.getLogRecordFactory()
 
 
-def _record_with_request_id(*args, **kwargs):
-    record = _base_record_factory(*args, **kwargs)
+def _make_record(name, level, pathname, lineno, msg, args, exc_info, func=None, sinfo=None, **kwargs):
+    if name and name.startswith(CLIENT_ERROR_LOGGERS):
+        level, exc_info = min(level, logging.WARNING), None
+    record = _base_record_factory(name, level, pathname, lineno, msg, args, exc_info, func, sinfo, **kwargs)
     record.request_id = request_id_var.get()
     return record
 
 
-def install_request_id_on_records():
-    """Every LogRecord made from now on carries ``request_id``, whichever handler (the
-    console, pytest's caplog, an error tracker) receives it. Idempotent."""
-    if logging.getLogRecordFactory() is not _record_with_request_id:
-        logging.setLogRecordFactory(_record_with_request_id)
+def install_record_factory():
+    """Every LogRecord made from now on carries ``request_id``, and a client's error is a
+    WARNING without traceback, whichever handler (the console, pytest's caplog, an error
+    tracker) receives it. Idempotent."""
+    if logging.getLogRecordFactory() is not _make_record:
+        logging.setLogRecordFactory(_make_record)
 
 
 class RequestIdFilter(logging.Filter):
@@ -63,7 +74,7 @@ class RequestIdFilter(logging.Filter):
 
     def __init__(self, name=""):
         super().__init__(name)
-        install_request_id_on_records()
+        install_record_factory()
 
     def filter(self, record):
         if not hasattr(record, "request_id"):

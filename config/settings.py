@@ -295,7 +295,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
 # One line per record on stdout, key=value (logfmt), each with the request id of the request
-# it belongs to; tracebacks are kept on that line as escaped text (config/logging.py).
+# it belongs to; tracebacks are kept on that line as escaped text (config/logging.py). An error
+# the client caused (django.security.*: bad Host, oversized body…) is one WARNING, no traceback.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOGGING = {
     "version": 1,
