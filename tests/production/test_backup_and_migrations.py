@@ -11,11 +11,12 @@ import os
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from news.management.commands.backup import integrity
+from news.management.commands.backup import integrity, read_only
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,6 +58,12 @@ def counts(db):
     return json.loads(manage(db, "shell", "-v0", "-c", COUNT_SCRIPT).stdout)
 
 
+def generation(db):
+    """The page cache's generation of every page ("all") stored in ``db``."""
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute("SELECT value FROM core_generation WHERE scope = 'all'").fetchone()
+
+
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
     """A migrated SQLite file with the demo content and a few comments."""
@@ -86,6 +93,8 @@ def test_backup_delete_restore_round_trips_the_demo_content_and_comments(demo_db
 
     manage(demo_db, "restore", str(backup), "--force")
     assert counts(demo_db) == before
+    # Every cached page starts afresh: the restore gave the page cache new generations.
+    assert generation(demo_db) != generation(backup)
     # The restored site serves the story and its comments.
     page = manage(
         demo_db, "shell", "-v0", "-c",
@@ -164,6 +173,139 @@ def test_restore_asks_before_overwriting(demo_db, tmp_path):
     # Nobody to ask (no terminal) and no --force: refused, nothing touched.
     refused = manage(demo_db, "restore", str(backup), check=False, stdin="yes\n")
     assert refused.returncode != 0 and "--force" in refused.stderr
+
+
+def live_state(db):
+    """The live database's schema and row counts, to show a refused restore left it alone."""
+    with closing(sqlite3.connect(db)) as conn:
+        schema = conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+    return schema, counts(db)
+
+
+def resized_copy(backup, page_size, path):
+    """``backup`` rebuilt with another page size, as `VACUUM INTO` or another tool writes it."""
+    with closing(read_only(backup)) as db:
+        db.execute(f"PRAGMA page_size = {page_size}")
+        db.execute("VACUUM INTO ?", (str(path),))
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == page_size
+    return path
+
+
+@pytest.mark.parametrize("page_size", [1024, 8192])
+def test_restore_of_a_backup_with_another_page_size_restores_it(demo_db, tmp_path, page_size):
+    """SQLite's backup API cannot change the page size of a database in WAL mode: the
+    backup is rebuilt with the live page size first, then restored."""
+    before = counts(demo_db)
+    backup = resized_copy(demo_db, page_size, tmp_path / f"podium-{page_size}.sqlite3")
+    with closing(sqlite3.connect(demo_db)) as db, db:  # a write after the backup
+        db.execute(
+            "INSERT INTO news_tag (name, slug) VALUES (?, ?)", (f"after {page_size}", f"after-{page_size}")
+        )
+    assert counts(demo_db)["news.Tag"] == before["news.Tag"] + 1
+
+    result = manage(demo_db, "restore", str(backup), "--force")
+    assert "Restored" in result.stdout and "Traceback" not in result.stderr
+    assert counts(demo_db) == before
+    assert integrity(demo_db) == "ok"
+    with closing(sqlite3.connect(demo_db)) as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert not list(demo_db.parent.glob(".*restore-*")), "the resized copy is left behind"
+
+
+def test_restore_refuses_a_utf16_database_and_leaves_the_live_one_alone(demo_db, tmp_path):
+    """A sound SQLite file in UTF-16: the site's open connections could not read it."""
+    backup = tmp_path / "utf16.sqlite3"
+    with closing(read_only(demo_db)) as source, closing(sqlite3.connect(backup)) as copy:
+        copy.create_function("REGEXP", 2, lambda pattern, value: True)
+        copy.execute("PRAGMA encoding = 'UTF-16le'")
+        copy.executescript("\n".join(source.iterdump()))
+    before = live_state(demo_db)
+    result = manage(demo_db, "restore", str(backup), "--force", check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "encoded in UTF-16le; Podium databases are UTF-8" in result.stderr
+    assert live_state(demo_db) == before
+
+
+def test_restore_over_a_damaged_live_file_says_to_move_it_aside(demo_db, tmp_path):
+    backup = tmp_path / "good.sqlite3"
+    manage(demo_db, "backup", str(backup))
+    damaged = tmp_path / "live" / "podium.sqlite3"
+    damaged.parent.mkdir()
+    damaged.write_bytes(b"not a database, " * 512)
+    result = manage(damaged, "restore", str(backup), "--force", check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "Nothing restored" in result.stderr and "move it" in result.stderr
+    assert damaged.read_bytes() == b"not a database, " * 512
+    damaged.unlink()  # as the message says: then the backup restores
+    manage(damaged, "restore", str(backup), "--force")
+    assert counts(damaged) == counts(demo_db)
+
+
+TAMPERINGS = {
+    "trigger": (
+        "CREATE TRIGGER evil_trigger AFTER INSERT ON news_comment BEGIN "
+        "UPDATE news_comment SET status = 'approved' WHERE id = NEW.id; END",
+        "unexpected trigger evil_trigger on news_comment",
+    ),
+    "view": (
+        "CREATE VIEW evil_view AS SELECT username, password FROM auth_user",
+        "unexpected view evil_view",
+    ),
+    "table": (
+        "CREATE TABLE evil_table (id INTEGER PRIMARY KEY, payload TEXT)",
+        "unexpected table evil_table",
+    ),
+    "column": ("ALTER TABLE news_article ADD COLUMN evil TEXT", "table news_article differs"),
+    "index": ("DROP INDEX article_listing_idx", "missing index article_listing_idx on news_article"),
+}
+
+
+@pytest.mark.parametrize("tampering", TAMPERINGS)
+def test_restore_refuses_a_backup_whose_schema_differs_from_the_migrations(demo_db, tmp_path, tampering):
+    sql, difference = TAMPERINGS[tampering]
+    backup = tmp_path / "tampered.sqlite3"
+    manage(demo_db, "backup", str(backup))
+    with closing(sqlite3.connect(backup)) as db, db:
+        db.create_function("REGEXP", 2, lambda pattern, value: True)
+        db.execute(sql)
+    assert integrity(backup) == "ok"  # a sound SQLite file: only its schema gives it away
+    before = live_state(demo_db)
+
+    result = manage(demo_db, "restore", str(backup), "--force", check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "does not hold the schema the migrations create" in result.stderr
+    assert difference in result.stderr
+    assert "nothing restored" in result.stderr
+    assert live_state(demo_db) == before
+
+
+def test_restore_of_an_older_backup_is_checked_against_its_own_migrations(tmp_path):
+    """A backup made before the latest migrations is compared with the schema of its own
+    migration state (not today's: it lacks later indexes and tables), restores, and
+    `migrate` brings it up to date."""
+    old = tmp_path / "old.sqlite3"
+    # news up to 0007 (before 0008's indexes) and what it needs: no page cache tables yet.
+    manage(old, "migrate", "news", "0007", "--noinput", "-v0")
+    backup = tmp_path / "old-backup.sqlite3"
+    manage(old, "backup", str(backup))
+
+    live = tmp_path / "live.sqlite3"
+    manage(live, "migrate", "--noinput", "-v0")
+    manage(live, "restore", str(backup), "--force")
+    with closing(sqlite3.connect(live)) as db:
+        news = {name for (name,) in db.execute("SELECT name FROM django_migrations WHERE app = 'news'")}
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "0007_editors_manage_article_redirects" in news and not {n for n in news if n >= "0008"}
+    assert "core_generation" not in tables  # older than the page cache: nothing to bump yet
+    manage(live, "migrate", "--noinput", "-v0")
+    assert "[ ]" not in manage(live, "showmigrations", "--plan").stdout
+
+
+def test_restore_refuses_the_live_database_itself(demo_db):
+    result = manage(demo_db, "restore", str(demo_db), "--force", check=False)
+    assert result.returncode != 0 and "is the database itself" in result.stderr
 
 
 def test_backup_on_postgresql_points_at_pg_dump(tmp_path):

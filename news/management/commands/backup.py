@@ -6,6 +6,7 @@ is one committed state, never half a transaction). PostgreSQL is backed up with 
 import os
 import re
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -35,11 +36,17 @@ def _regexp(pattern, value):
     return value is not None and re.search(pattern, str(value)) is not None
 
 
+def read_only(path):
+    """A read-only connection to the SQLite file ``path``, with the REGEXP function that
+    some CHECK constraints use (Django registers it on its connections and so must we)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db.create_function("REGEXP", 2, _regexp, deterministic=True)
+    return db
+
+
 def integrity(path):
-    """SQLite's own verdict on ``path`` ("ok" when sound), CHECK constraints included (some
-    use REGEXP, which Django registers on its connections and so must we)."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-        db.create_function("REGEXP", 2, _regexp, deterministic=True)
+    """SQLite's own verdict on ``path`` ("ok" when sound), CHECK constraints included."""
+    with closing(read_only(path)) as db:
         return db.execute("PRAGMA integrity_check").fetchone()[0]
 
 

@@ -1,12 +1,37 @@
 """``python manage.py restore PATH``: put a copy made by ``manage.py backup`` back in place
-of the SQLite database. Refuses a file that is not a sound Podium SQLite database; asks
-before overwriting (or needs ``--force`` where nobody can answer). Written through SQLite's
-backup API, so the site sees either the old database or the restored one, never a mix."""
+of the SQLite database. Refuses a file that is not a sound Podium SQLite database, or whose
+schema is not the one the migrations create; asks before overwriting (or needs ``--force``
+where nobody can answer). Written through SQLite's backup API in one transaction, so the
+site sees either the old database or the restored one, never a mix.
 
+Schema: a backup must hold exactly the tables, indexes, triggers and views that this code's
+migrations create at the backup's own migration state (sqlite_master's type, name, table
+and SQL with whitespace collapsed; SQLite's own ``sqlite_*`` objects aside). Anything else
+would run in, or change, the live site: a trigger fires on every write, a missing index or
+a changed column breaks pages. The reference is built afresh on each restore by running the
+backup's recorded migrations into an in-memory database in a subprocess (a few seconds;
+the subprocess keeps the data migrations, which write through the default connection, away
+from the live file). Comparing with the live database instead would be instant, but it
+trusts whatever the live file holds, needs the same migrations applied on both sides, and
+there is no live database to compare with after a loss, when a restore matters most.
+The price of comparing SQL: tables that another Django version wrote in other words would
+differ too (and be refused, named), though their columns were the same.
+
+Page size: the backup API cannot change the page size of a database in WAL mode (the live
+one is), and stops with "attempt to write a readonly database". A backup with another page
+size (``VACUUM INTO`` after ``PRAGMA page_size``, another tool) is first rebuilt with the
+live page size into a temporary file beside the live database, and that file is restored."""
+
+import json
+import os
 import sqlite3
+import subprocess
 import sys
+import tempfile
+from contextlib import closing
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
@@ -14,11 +39,29 @@ from django.db.migrations.loader import MigrationLoader
 from core import cache
 from core.models import Generation
 
-from .backup import integrity, sqlite_file
+from .backup import integrity, read_only, sqlite_file
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Tables every Podium database has: migrations applied, articles, athletes.
 PODIUM_TABLES = {"django_migrations", "news_article", "athletics_athlete"}
+# Differences named in a refusal; past this many, how many more.
+DIFFERENCES_SHOWN = 20
+# Run in a subprocess: migrate an in-memory database to the targets given as JSON and
+# print its sqlite_master rows as JSON. One in-memory database stands in for every
+# configured one, so nothing a migration does can reach the live file.
+REFERENCE_SCRIPT = """
+import json, sys
+from django.conf import settings
+settings.DATABASES = {"default": {**settings.DATABASES[sys.argv[1]], "NAME": ":memory:"}}
+import django
+django.setup()
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+MigrationExecutor(connection).migrate([tuple(target) for target in json.loads(sys.argv[2])])
+with connection.cursor() as cursor:
+    cursor.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")
+    print(json.dumps(cursor.fetchall()))
+"""
 
 
 def check_backup(path):
@@ -31,7 +74,8 @@ def check_backup(path):
             raise CommandError(f"{path} is not a Podium SQLite database (not an SQLite file).")
     try:
         verdict = integrity(path)
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        with closing(read_only(path)) as db:
+            encoding = db.execute("PRAGMA encoding").fetchone()[0]
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             applied = (
                 set(db.execute("SELECT app, name FROM django_migrations"))
@@ -45,7 +89,98 @@ def check_backup(path):
     missing = PODIUM_TABLES - tables
     if missing:
         raise CommandError(f"{path} is not a Podium SQLite database (no {', '.join(sorted(missing))} table).")
+    if encoding != "UTF-8":
+        # The site's open connections cannot read a database whose text encoding changed
+        # under them ("attached databases must use the same text encoding").
+        raise CommandError(f"{path} is encoded in {encoding}; Podium databases are UTF-8.")
     return applied
+
+
+def migration_targets(applied, graph):
+    """For each app, the last of ``applied`` that this code knows: migrating to these
+    recreates the backup's migration state."""
+    targets = {}
+    for node in applied:
+        if node in graph.nodes:
+            app = node[0]
+            if app not in targets or len(graph.forwards_plan(node)) > len(graph.forwards_plan(targets[app])):
+                targets[app] = node
+    return sorted(targets.values())
+
+
+def schema_of(rows):
+    """{(type, name): (table, SQL with whitespace collapsed)} of sqlite_master ``rows``,
+    without SQLite's own objects (sqlite_sequence, sqlite_stat1, automatic indexes)."""
+    return {
+        (kind, name): (table, " ".join(sql.split()) if sql else sql)
+        for kind, name, table, sql in rows
+        if not name.startswith("sqlite_")
+    }
+
+
+def reference_schema(database, targets):
+    """The schema this code's migrations create at ``targets`` (see the module docstring)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+        "PYTHONPATH": os.pathsep.join(path for path in sys.path if path),
+    }
+    failed = "Could not build the schema the migrations create, to compare the backup with"
+    try:
+        result = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+            [sys.executable, "-c", REFERENCE_SCRIPT, database, json.dumps(targets)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise CommandError(f"{failed} (no answer in 10 minutes); nothing restored.") from exc
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no error output"])[-1]
+        raise CommandError(f"{failed} ({last}); nothing restored.")
+    return schema_of(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def _shown(name):
+    # Names come from the file: one with spaces or control characters is quoted.
+    return name if name.isprintable() and name.split() == [name] else repr(name)
+
+
+def schema_differences(found, expected):
+    """What sets schema ``found`` apart from ``expected``, one phrase each."""
+
+    def described(kind, name, table):
+        on = f" on {_shown(table)}" if kind in {"index", "trigger"} else ""
+        return f"{kind} {_shown(name)}{on}"
+
+    differences = []
+    for kind, name in sorted(found.keys() | expected.keys(), key=lambda key: (key[1], key[0])):
+        if (kind, name) not in expected:
+            differences.append(f"unexpected {described(kind, name, found[kind, name][0])}")
+        elif (kind, name) not in found:
+            differences.append(f"missing {described(kind, name, expected[kind, name][0])}")
+        elif found[kind, name] != expected[kind, name]:
+            differences.append(f"{kind} {_shown(name)} differs")
+    return differences
+
+
+def copy_into(backup, target_path):
+    """Write ``backup`` over the live database in one transaction of SQLite's backup API,
+    through a copy with the live page size when the backup's differs."""
+    with closing(sqlite3.connect(target_path, timeout=20)) as live, closing(read_only(backup)) as source:
+        page_size = live.execute("PRAGMA page_size").fetchone()[0]
+        if source.execute("PRAGMA page_size").fetchone()[0] == page_size:
+            source.backup(live)
+            return
+        with tempfile.TemporaryDirectory(
+            dir=target_path.parent, prefix=f".{target_path.name}.restore-"
+        ) as tmp:
+            resized = Path(tmp) / "resized.sqlite3"
+            source.execute(f"PRAGMA page_size = {int(page_size)}")  # the size VACUUM INTO writes
+            source.execute("VACUUM INTO ?", (str(resized),))
+            with closing(sqlite3.connect(resized)) as copy:
+                copy.backup(live)
 
 
 class Command(BaseCommand):
@@ -59,13 +194,27 @@ class Command(BaseCommand):
     def handle(self, *args, path, force, database, **options):
         target_path = sqlite_file(database)
         backup = Path(path)
+        if backup.exists() and target_path.exists() and backup.resolve() == target_path.resolve():
+            raise CommandError(f"{backup} is the database itself: choose a backup to restore.")
         applied = check_backup(backup)
-        known = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
-        unknown = sorted(f"{app}.{name}" for app, name in applied - known if app in {"news", "athletics"})
+        graph = MigrationLoader(None, ignore_no_migrations=True).graph
+        unknown = sorted(
+            f"{app}.{name}" for app, name in applied - set(graph.nodes) if app in {"news", "athletics"}
+        )
         if unknown:
             raise CommandError(
                 f"{backup} was made by a newer Podium (migrations {', '.join(unknown)} are not in this "
                 "code): update the code first."
+            )
+        with closing(read_only(backup)) as db:
+            found = schema_of(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+        differences = schema_differences(found, reference_schema(database, migration_targets(applied, graph)))
+        if differences:
+            more = len(differences) - DIFFERENCES_SHOWN
+            listed = "\n".join(f"  {difference}" for difference in differences[:DIFFERENCES_SHOWN])
+            raise CommandError(
+                f"{backup} does not hold the schema the migrations create at its migration state; "
+                f"nothing restored:\n{listed}" + (f"\n  and {more} more" if more > 0 else "")
             )
         if target_path.exists() and target_path.stat().st_size and not force:
             if not sys.stdin.isatty():
@@ -76,13 +225,19 @@ class Command(BaseCommand):
             if answer.strip().lower() not in {"y", "yes"}:
                 raise CommandError("Nothing restored.")
         connections[database].close()
-        source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
         try:
-            with sqlite3.connect(target_path, timeout=20) as live:
-                source.backup(live)
-            live.close()
-        finally:
-            source.close()
+            copy_into(backup, target_path)
+        except sqlite3.Error as exc:
+            # The copy is one transaction: SQLite rolled it back and the database is as it was.
+            hint = ""
+            if getattr(exc, "sqlite_errorname", "") in {"SQLITE_NOTADB", "SQLITE_CORRUPT"}:
+                hint = (
+                    f" {target_path} is damaged: move it aside, with any -wal and -shm files beside "
+                    "it, and restore again."
+                )
+            raise CommandError(
+                f"Nothing restored: SQLite could not copy {backup} into {target_path} ({exc}).{hint}"
+            ) from exc
         self.stdout.write(self.style.SUCCESS(f"Restored {target_path} from {backup}."))
         # Every cached page shows the restored content from the next request on (a backup
         # older than the page cache has no generations table: `migrate` does it then).
