@@ -95,6 +95,12 @@ def test_backup_delete_restore_round_trips_the_demo_content_and_comments(demo_db
     assert counts(demo_db) == before
     # Every cached page starts afresh: the restore gave the page cache new generations.
     assert generation(demo_db) != generation(backup)
+    # The backup is one file in rollback-journal mode (no -wal or -shm beside it, before or
+    # after the restore read it); the live database stays in WAL mode.
+    assert [path.name for path in backup.parent.iterdir()] == ["podium.sqlite3"]
+    with closing(sqlite3.connect(demo_db)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert backup.read_bytes()[18:20] == b"\x01\x01"  # file format: rollback journal
     # The restored site serves the story and its comments.
     page = manage(
         demo_db, "shell", "-v0", "-c",

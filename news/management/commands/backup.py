@@ -75,6 +75,10 @@ class Command(BaseCommand):
             with sqlite3.connect(partial) as copy:
                 # Whole database in one step: one consistent snapshot, WAL contents included.
                 source.backup(copy)
+                # A copy in rollback-journal mode is read without -wal and -shm files beside it
+                # (none left behind, none needed where the backups are read-only); a restore
+                # into the WAL database keeps WAL.
+                copy.execute("PRAGMA journal_mode = DELETE")
             copy.close()
         finally:
             source.close()
