@@ -14,7 +14,9 @@ Only a 200 whose URL is its own canonical URL is stored (``<link rel="canonical"
 feeds and sitemaps, an empty query or a declared page number), so junk query strings are
 served, never stored. Entries live in a per-process LRU bounded in bytes and, with a shared
 CACHE_URL (Redis), there too. Per-visitor parts (CSRF token, form time, remembered name,
-messages) are ``{% visitor %}`` holes filled on every response by ``VisitorMiddleware``; a
+messages) are ``{% visitor %}`` holes filled on every response by ``VisitorMiddleware`` (a
+hole may carry one argument of word characters: ``<!--visitor:name:42-->`` calls the
+app's ``name(request, "42")``); a
 render that used the CSRF token, messages or the CSP nonce outside a hole is not stored, nor
 a private response, and a session cookie (an editor: previews) bypasses the cache. The ETag
 hashes the stored body (with holes, the visitor's cookies too).
@@ -46,7 +48,7 @@ from django.utils.encoding import escape_uri_path
 ALL, NEWS, ATHLETICS = "all", "news", "athletics"
 TRACKING = re.compile(r"utm_[a-z]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid")
 CANONICAL = re.compile(rb'<link rel="canonical" href="([^"]*)"')
-HOLE = re.compile(rb"<!--visitor:([a-z_]+)-->")
+HOLE = re.compile(rb"<!--visitor:([a-z_]+(?::[\w-]+)?)-->")
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Last-Modified", "X-Robots-Tag")
 # Settings that change what pages render: part of the release.
 RELEASE_SETTINGS = ("SITE_URL", "SITE_NAME", "TIME_ZONE", "LANGUAGE_CODE", "STATIC_URL", "MEDIA_URL")
@@ -54,7 +56,7 @@ RELEASE_SETTINGS += ("COMMENTS_CLOSE_AFTER_DAYS", "COMMENTS_PER_PAGE", "ADMIN_UR
 
 _invalidates = {}  # model -> scopes, or a function (instance, created) -> scopes
 _changes_at = {}  # scope -> function () -> the next moment its content changes by itself, or None
-_holes = {}  # name -> function (request) -> HTML
+_holes = {}  # name -> function (request[, argument]) -> HTML
 
 
 def _digest(*parts):
@@ -324,13 +326,15 @@ class VisitorMiddleware:
 
 
 def _fill(parts, request):
-    """``parts`` (text, hole name, text…) joined, each hole filled for this visitor once."""
+    """``parts`` (text, hole, text…) joined, each hole ("name" or "name:argument") filled for
+    this visitor once."""
     if len(parts) == 1:
         return parts[0]
     parts, filled = list(parts), {}
     for index in range(1, len(parts), 2):
-        name = parts[index]
-        if name not in filled:
-            filled[name] = str(_holes[name.decode()](request)).encode()
-        parts[index] = filled[name]
+        hole = parts[index]
+        if hole not in filled:
+            name, *argument = hole.decode().split(":")
+            filled[hole] = str(_holes[name](request, *argument)).encode()
+        parts[index] = filled[hole]
     return b"".join(parts)

@@ -319,6 +319,46 @@ def test_a_render_that_used_the_csrf_token_outside_a_hole_is_not_stored(rf):
     assert entries()[0] == 0
 
 
+def test_a_hole_with_an_argument_is_filled_for_each_request_on_a_miss_and_a_hit(rf, monkeypatch):
+    from django.http import HttpResponse
+    from django.template import engines
+
+    calls = []
+
+    def probe(request, argument):
+        calls.append((request.headers["X-Visitor"], argument))
+        return f"{request.headers['X-Visitor']}:{argument}"
+
+    monkeypatch.setitem(page_cache._holes, "probe", probe)
+    template = engines["django"].from_string(
+        '{% load visitor %}<link rel="canonical" href="https://podium.example/probe/">'
+        '{% visitor "probe" 42 %}|{% visitor "probe" 42 %}|{% visitor "probe" "five-k_2" %}'
+    )
+    renders = []
+
+    @page_cache.cache_page("news")
+    def view(request):
+        renders.append(request)
+        return HttpResponse(template.render({}, request))
+
+    miss = view(rf.get("/probe/", HTTP_X_VISITOR="ana")).content.decode()
+    hit = view(rf.get("/probe/", HTTP_X_VISITOR="bo")).content.decode()
+
+    assert len(renders) == 1 and entries()[0] == 1  # the second answer was the stored page
+    assert miss.endswith(">ana:42|ana:42|ana:five-k_2")
+    assert hit.endswith(">bo:42|bo:42|bo:five-k_2")
+    # Each distinct hole filled once per response, with its own argument.
+    assert calls == [("ana", "42"), ("ana", "five-k_2"), ("bo", "42"), ("bo", "five-k_2")]
+
+
+@pytest.mark.parametrize("argument", ["4-->x", "a b", "<b>", "42:7", ""])
+def test_a_hole_argument_that_could_end_or_fake_the_marker_is_refused(argument):
+    from core.templatetags.visitor import visitor
+
+    with pytest.raises(ValueError, match="argument"):
+        visitor("rendered_at", argument)
+
+
 def test_holes_are_filled_for_each_request(story):
     page = html(Client(), story.get_absolute_url())
     assert "<!--visitor:" not in page
