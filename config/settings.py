@@ -341,6 +341,10 @@ for _rate_setting in ("COMMENTS_RATE", "COMMENTS_REPORT_RATE", "COMMENTS_REPORTS
 COMMENTS_BLOCKLIST = [w.strip().lower() for w in env.list("COMMENTS_BLOCKLIST", default=[]) if w.strip()]
 COMMENTS_PER_PAGE = 50
 COMMENTS_MIN_SECONDS = 2
+# How long a rendered comment form may be sent (its signed token is refused after that).
+COMMENTS_FORM_MAX_AGE_HOURS = env.int("COMMENTS_FORM_MAX_AGE_HOURS", default=24)
+if COMMENTS_FORM_MAX_AGE_HOURS < 1:
+    raise ImproperlyConfigured("COMMENTS_FORM_MAX_AGE_HOURS must be a whole number of hours, 1 or more.")
 COMMENTS_DATA_RETENTION_DAYS = 90
 # The header a trusted reverse proxy puts the client address in, e.g. X-Forwarded-For.
 # Empty: REMOTE_ADDR is the client (no proxy, or one we do not trust).

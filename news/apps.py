@@ -22,7 +22,7 @@ class NewsConfig(AppConfig):
             ],
             "changes_at": {NEWS: selectors.next_change},
             "holes": {
-                "rendered_at": lambda request: comment_views.signed_render_time(),
+                "rendered_at": comment_views.rendered_at_hole,
                 "commenter_name": comment_views.remembered_name_attribute,
             },
         }

@@ -12,8 +12,6 @@ reports a small form per comment, and a rejected post re-renders the page with t
 fan's text kept.
 """
 
-import time
-
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
@@ -29,7 +27,7 @@ from core.templatetags.visitor import visitor
 
 from . import selectors, services
 from .client import client_hash
-from .forms import RENDERED_AT_SALT, CommentForm, ReportForm
+from .forms import CommentForm, ReportForm, rendered_at_token
 from .models import Article, Comment, CommentReport
 
 FORM_AUTO_ID = "comment-%s"
@@ -69,9 +67,10 @@ def remember_name(request, response, name):
     )
 
 
-def signed_render_time():
-    """A fresh signed timestamp for the form's ``rendered_at`` field."""
-    return signing.TimestampSigner(salt=RENDERED_AT_SALT).sign(str(int(time.time())))
+def rendered_at_hole(request, article_pk):
+    """A fresh ``rendered_at`` token for the form of article ``article_pk`` (the ``{% visitor
+    "rendered_at" article.pk %}`` hole: the page is shared, its render time is not)."""
+    return rendered_at_token(article_pk)
 
 
 def _positive_int(raw):

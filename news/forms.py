@@ -6,11 +6,14 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.template.defaultfilters import pluralize
 
 from .images import ACCEPTED, validate_image
 from .models import Article, Comment, CommentReport
 
-RENDERED_AT_SALT = "news.comment.rendered_at"
+# The form's anti-bot token: the article's pk and the time the form was rendered, signed.
+# (A new salt: tokens of the old, article-less form are refused like forged ones.)
+RENDERED_AT_SALT = "news.comment.rendered_at.article"
 
 
 class ImageWithTextMixin:
@@ -77,6 +80,23 @@ class ArticleAdminForm(ImageWithTextMixin, forms.ModelForm):
         return cleaned
 
 
+def rendered_at_token(article_pk, *, at=None):
+    """The comment form's signed ``rendered_at``: ``"<article pk>:<Unix time>"`` for the form
+    of that article, rendered at ``at`` (now by default)."""
+    at = time.time() if at is None else at
+    return signing.Signer(salt=RENDERED_AT_SALT).sign(f"{article_pk}:{int(at)}")
+
+
+def read_rendered_at(token):
+    """``(article pk as text, Unix time)`` of a ``rendered_at`` token; BadSignature when it is
+    missing, forged or malformed."""
+    try:
+        article_pk, at = signing.Signer(salt=RENDERED_AT_SALT).unsign(token).split(":")
+        return article_pk, int(at)
+    except ValueError:  # never for a token we signed: refused like a forged one all the same
+        raise signing.BadSignature("malformed rendered_at") from None
+
+
 def validate_no_surrogates(value):
     """Lone UTF-16 surrogates cannot be stored as UTF-8 (PostgreSQL refuses them)."""
     if any("\ud800" <= char <= "\udfff" for char in value):
@@ -120,9 +140,7 @@ class CommentForm(forms.Form):
         # says how long it is instead, and keeps all of it.
         self.fields["body"].widget.attrs.pop("maxlength", None)
         if not self.is_bound:
-            self.initial["rendered_at"] = signing.TimestampSigner(salt=RENDERED_AT_SALT).sign(
-                str(int(time.time()))
-            )
+            self.initial["rendered_at"] = rendered_at_token(article.pk)
         for name, message in self.error_messages_by_field.items():
             self.fields[name].error_messages["required"] = message
             self.fields[name].error_messages["max_length"] = self.too_long_by_field[name]
@@ -133,16 +151,30 @@ class CommentForm(forms.Form):
         return " ".join(self.cleaned_data["name"].split())
 
     def clean_rendered_at(self):
-        """The signed render time. Missing or tampered: refused with a message (the page
-        re-renders with a fresh one, so the fan only has to send again)."""
+        """The signed render time: refused, with a message, when it is missing or forged,
+        was rendered for another article, or is older than COMMENTS_FORM_MAX_AGE_HOURS (so a
+        token cannot be collected once and replayed). The page re-renders with a fresh one,
+        so the fan only has to send again."""
         token = self.cleaned_data.get("rendered_at") or ""
         try:
-            signing.TimestampSigner(salt=RENDERED_AT_SALT).unsign(token)
+            article_pk, at = read_rendered_at(token)
         except signing.BadSignature:
             raise forms.ValidationError(
                 "This form had expired or was changed on its way to us. Please send your comment again.",
                 code="rendered_at",
             ) from None
+        if article_pk != str(self.article.pk):
+            raise forms.ValidationError(
+                "This form was made for another article. Please send your comment again from this one.",
+                code="rendered_at_article",
+            )
+        hours = settings.COMMENTS_FORM_MAX_AGE_HOURS
+        if time.time() - at > hours * 60 * 60:
+            raise forms.ValidationError(
+                f"This form was open for more than {hours} hour{pluralize(hours)}. "
+                "Please send your comment again.",
+                code="rendered_at_expired",
+            )
         return token
 
     def clean_parent(self):
@@ -162,12 +194,11 @@ class CommentForm(forms.Form):
 
     def seconds_since_rendered(self):
         """Seconds since the form was rendered, or None when the token is missing or forged."""
-        token = self.cleaned_data.get("rendered_at") or ""
         try:
-            value = signing.TimestampSigner(salt=RENDERED_AT_SALT).unsign(token)
+            _, at = read_rendered_at(self.cleaned_data.get("rendered_at") or "")
         except signing.BadSignature:
             return None
-        return time.time() - int(value)
+        return time.time() - at
 
     def looks_like_a_bot(self):
         """A filled honeypot, a forged or missing render time, or a post faster than a person types."""

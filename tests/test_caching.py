@@ -201,7 +201,9 @@ def test_a_posted_comment_shows_on_the_next_request_and_touches_nothing_else(cli
     scopes = ["news", "athletics", f"comments:{story.slug}", f"comments:{other.slug}"]
     before = page_cache.generations(scopes)
 
-    response = client.post(story.get_absolute_url(), comment_data(name="Ana", body="Faster than ever."))
+    response = client.post(
+        story.get_absolute_url(), comment_data(story, name="Ana", body="Faster than ever.")
+    )
     assert response.status_code == HTTPStatus.SEE_OTHER
 
     after = page_cache.generations(scopes)
@@ -215,7 +217,7 @@ def test_a_comment_held_for_moderation_invalidates_nothing_until_approved(client
     settings.COMMENTS_MODERATION = "pre"
     html(client, story.get_absolute_url())
     before = page_cache.generations([f"comments:{story.slug}"])
-    client.post(story.get_absolute_url(), comment_data(body="Please approve me."))
+    client.post(story.get_absolute_url(), comment_data(story, body="Please approve me."))
     assert page_cache.generations([f"comments:{story.slug}"]) == before
     assert "Please approve me." not in html(client, story.get_absolute_url())
 
@@ -272,7 +274,7 @@ def test_a_remembered_name_and_a_message_stay_with_their_visitor(story):
     assert 'value="Zebedee Quill"' in html(fan, story.get_absolute_url())
     assert "Zebedee Quill" not in html(Client(), story.get_absolute_url())
 
-    fan.post(story.get_absolute_url(), comment_data(name="Ana", body="Great."))
+    fan.post(story.get_absolute_url(), comment_data(story, name="Ana", body="Great."))
     assert PUBLISHED_MESSAGE in html(fan, story.get_absolute_url())
     reader = html(Client(), story.get_absolute_url())
     assert PUBLISHED_MESSAGE not in reader
@@ -281,7 +283,7 @@ def test_a_remembered_name_and_a_message_stay_with_their_visitor(story):
 
 def test_a_message_is_shown_on_a_cached_public_page(client, story):
     html(client, "/news/")  # cached for everyone
-    client.post(story.get_absolute_url(), comment_data(body="Great."))
+    client.post(story.get_absolute_url(), comment_data(story, body="Great."))
     response = client.get("/news/")
     assert PUBLISHED_MESSAGE in response.content.decode()
     assert "private" in response["Cache-Control"]
@@ -417,7 +419,7 @@ def test_the_article_answers_conditional_gets_until_a_comment_arrives(client, st
 def test_no_304_for_a_visitor_with_a_message_waiting(client, story):
     client.get(story.get_absolute_url())
     etag = client.get(story.get_absolute_url())["ETag"]
-    client.post(story.get_absolute_url(), comment_data(body="Great."))
+    client.post(story.get_absolute_url(), comment_data(story, body="Great."))
     response = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == HTTPStatus.OK
     assert PUBLISHED_MESSAGE in response.content.decode()

@@ -180,3 +180,9 @@ def test_admin_url_with_dots_inside_a_segment_is_accepted(admin_url, stored):
     result = load_settings(SECRET_KEY="k" * 50, ADMIN_URL=admin_url)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["ADMIN_URL"] == stored
+
+
+def test_a_comment_form_max_age_below_one_hour_is_a_clear_error():
+    result = load_settings(DEBUG="true", COMMENTS_FORM_MAX_AGE_HOURS="0")
+    assert result.returncode != 0
+    assert "COMMENTS_FORM_MAX_AGE_HOURS must be a whole number of hours, 1 or more." in result.stderr

@@ -4,25 +4,23 @@
 import re
 import time
 
-from django.core import signing
-
-from news.forms import RENDERED_AT_SALT
+from news.forms import rendered_at_token
 
 
-def signed_render_time(seconds_ago=10):
-    """The form's ``rendered_at`` token for a page rendered ``seconds_ago`` seconds ago."""
-    return signing.TimestampSigner(salt=RENDERED_AT_SALT).sign(str(int(time.time() - seconds_ago)))
+def signed_render_time(article, seconds_ago=10):
+    """The ``rendered_at`` token of ``article``'s form, rendered ``seconds_ago`` seconds ago."""
+    return rendered_at_token(article.pk, at=time.time() - seconds_ago)
 
 
-def comment_data(**overrides):
-    """A valid comment post; keyword arguments replace or add fields."""
+def comment_data(article, /, **overrides):
+    """A valid comment post to ``article``; keyword arguments replace or add fields."""
     data = {
         "name": "Ana",
         "body": "What a race in Budapest.",
         "email": "",
         "parent": "",
         "website": "",
-        "rendered_at": signed_render_time(),
+        "rendered_at": signed_render_time(article),
     }
     data.update(overrides)
     return data

@@ -3,14 +3,18 @@ bad post, the moderation policy, closing, replies, the remembered name and bad i
 
 import datetime
 import re
+import time
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import signing
 from django.test import Client
+from django.urls import resolve
 from django.utils import timezone
 
 from news.comment_views import COMMENTER_COOKIE, COMMENTER_SALT
+from news.forms import read_rendered_at, rendered_at_token
 from news.models import Article, Comment
 
 from .comment_helpers import comment_data, field_errors, signed_render_time
@@ -30,7 +34,10 @@ def url(article):
 
 
 def post(client, url, **fields):
-    return client.post(url, comment_data(**fields))
+    """Post a valid comment (``fields`` replace its values) to the article page at ``url``."""
+    slug = resolve(urlsplit(url).path).kwargs["slug"]
+    article = Article.objects.filter(slug=slug).first() or Article(pk=0)  # 0: no such article
+    return client.post(url, comment_data(article, **fields))
 
 
 def messages_on(client, url):
@@ -58,12 +65,12 @@ def test_article_page_has_the_comment_form_with_csrf_and_links(client, url):
     assert html.count("<h1") == 1
 
 
-def test_form_render_time_is_signed(client, url):
+def test_form_render_time_is_signed_with_the_article(client, url, article):
     html = client.get(url).content.decode()
     token = re.search(r'name="rendered_at" value="([^"]+)"', html).group(1)
-    from news.forms import RENDERED_AT_SALT
-
-    assert signing.TimestampSigner(salt=RENDERED_AT_SALT).unsign(token)
+    article_pk, at = read_rendered_at(token)
+    assert article_pk == str(article.pk)
+    assert abs(time.time() - at) < 60
 
 
 # ---------- A good post ----------
@@ -187,23 +194,23 @@ def test_filled_honeypot_is_stored_as_spam_and_told_awaiting_moderation(client, 
     assert "Buy now" not in page
 
 
-def test_form_sent_faster_than_two_seconds_is_stored_as_spam(client, url):
-    response = post(client, url, rendered_at=signed_render_time(seconds_ago=0), body="Too quick")
+def test_form_sent_faster_than_two_seconds_is_stored_as_spam(client, url, article):
+    response = post(client, url, rendered_at=signed_render_time(article, seconds_ago=0), body="Too quick")
 
     assert response["Location"] == f"{url}#comments"
     assert Comment.objects.get().status == Comment.Status.SPAM
     assert "Too quick" not in client.get(url).content.decode()
 
 
-def test_form_sent_after_the_minimum_time_is_published(client, url, settings):
+def test_form_sent_after_the_minimum_time_is_published(client, url, article, settings):
     settings.COMMENTS_MIN_SECONDS = 2
-    post(client, url, rendered_at=signed_render_time(seconds_ago=3))
+    post(client, url, rendered_at=signed_render_time(article, seconds_ago=3))
     assert Comment.objects.get().status == Comment.Status.APPROVED
 
 
 @pytest.mark.parametrize(
     "rendered_at",
-    ["", "12345", "1700000000:forged:signature", signed_render_time() + "x"],
+    ["", "12345", "1700000000:forged:signature", rendered_at_token(1) + "x"],
     ids=["missing", "unsigned", "forged", "tampered"],
 )
 def test_missing_or_tampered_timestamp_answers_400_with_a_fresh_form_and_the_text_kept(
@@ -220,10 +227,95 @@ def test_missing_or_tampered_timestamp_answers_400_with_a_fresh_form_and_the_tex
     assert not Comment.objects.exists()
 
 
-def test_missing_timestamp_field_is_400_too(client, url):
-    data = comment_data()
+def test_missing_timestamp_field_is_400_too(client, url, article):
+    data = comment_data(article)
     del data["rendered_at"]
     assert client.post(url, data).status_code == HTTPStatus.BAD_REQUEST
+
+
+def page_token(client, url):
+    """The ``rendered_at`` token of the comment form on the page at ``url``, as served."""
+    html = client.get(url).content.decode()
+    return re.search(r'name="rendered_at" value="([^"]+)"', html).group(1)
+
+
+def test_a_token_rendered_for_another_article_is_refused_with_a_fresh_form_and_the_text_kept(
+    client, url, article
+):
+    other = ArticleFactory(title="Another race", slug="another-race")
+    # The replay of the issue: a token collected 21 minutes ago on one article, sent to another.
+    token = signed_render_time(other, seconds_ago=21 * 60)
+
+    response = post(client, url, rendered_at=token, body="Please keep me.")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    html = response.content.decode()
+    assert "This form was made for another article. Please send your comment again from this one." in html
+    assert "Please keep me.</textarea>" in html
+    fresh = re.search(r'name="rendered_at" value="([^"]*)"', html).group(1)
+    assert read_rendered_at(fresh)[0] == str(article.pk)
+    assert not Comment.objects.exists()
+    # The token still works where it was rendered (it is only tied to its article).
+    assert post(client, other.get_absolute_url(), rendered_at=token).status_code == HTTPStatus.SEE_OTHER
+
+
+def test_the_token_served_on_one_article_page_is_refused_on_another(client, url):
+    other = ArticleFactory(title="Another race", slug="another-race")
+    token = page_token(client, other.get_absolute_url())
+    with freeze_forms_clock(time.time() + 60):
+        response = post(client, url, rendered_at=token)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not Comment.objects.exists()
+
+
+def freeze_forms_clock(now):
+    """The comment form's clock (``news.forms.time``) stopped at ``now``."""
+    from unittest import mock
+
+    return mock.patch("news.forms.time.time", return_value=now)
+
+
+def test_a_token_older_than_the_max_age_is_refused_with_the_text_kept(client, url, settings):
+    settings.COMMENTS_FORM_MAX_AGE_HOURS = 24
+    token = page_token(client, url)
+    rendered = read_rendered_at(token)[1]
+
+    with freeze_forms_clock(rendered + 24 * 60 * 60 + 1):
+        response = post(client, url, rendered_at=token, body="Written over a day ago.")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    html = response.content.decode()
+    assert "This form was open for more than 24 hours. Please send your comment again." in html
+    assert "Written over a day ago.</textarea>" in html
+    assert re.search(r'name="rendered_at" value="([^"]*)"', html).group(1) != token
+    assert not Comment.objects.exists()
+
+
+def test_a_token_just_within_the_max_age_publishes(client, url, settings):
+    settings.COMMENTS_FORM_MAX_AGE_HOURS = 24
+    token = page_token(client, url)
+    with freeze_forms_clock(read_rendered_at(token)[1] + 24 * 60 * 60 - 1):
+        response = post(client, url, rendered_at=token)
+    assert response.status_code == HTTPStatus.SEE_OTHER
+    assert Comment.objects.get().status == Comment.Status.APPROVED
+
+
+def test_the_max_age_is_a_setting(client, url, article, settings):
+    settings.COMMENTS_FORM_MAX_AGE_HOURS = 1
+    response = post(client, url, rendered_at=signed_render_time(article, seconds_ago=61 * 60))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "This form was open for more than 1 hour. Please send" in response.content.decode()
+    assert post(client, url, rendered_at=signed_render_time(article, seconds_ago=59 * 60)).status_code == (
+        HTTPStatus.SEE_OTHER
+    )
+
+
+def test_the_page_token_of_the_same_article_publishes_once_the_minimum_time_has_passed(client, url):
+    token = page_token(client, url)
+    with freeze_forms_clock(read_rendered_at(token)[1] + 3):
+        response = post(client, url, rendered_at=token)
+    assert response.status_code == HTTPStatus.SEE_OTHER
+    assert Comment.objects.get().status == Comment.Status.APPROVED
 
 
 # ---------- Held for moderation ----------
@@ -274,9 +366,9 @@ def test_same_body_from_the_same_client_within_ten_minutes_is_held(client, url, 
     assert statuses == [Comment.Status.APPROVED, Comment.Status.PENDING, Comment.Status.APPROVED]
 
 
-def test_same_body_from_another_client_or_after_ten_minutes_is_published(client, url):
+def test_same_body_from_another_client_or_after_ten_minutes_is_published(client, url, article):
     post(client, url, body="Same words again")
-    Client(REMOTE_ADDR="203.0.113.9").post(url, comment_data(body="Same words again"))
+    Client(REMOTE_ADDR="203.0.113.9").post(url, comment_data(article, body="Same words again"))
     Comment.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=11))
     post(client, url, body="Same words again")
 
@@ -368,10 +460,10 @@ def test_other_methods_are_405(client, url, method):
 # ---------- CSRF ----------
 
 
-def test_post_without_csrf_token_is_403_with_a_branded_page_and_the_text_kept(url):
+def test_post_without_csrf_token_is_403_with_a_branded_page_and_the_text_kept(url, article):
     csrf_client = Client(enforce_csrf_checks=True)
 
-    response = csrf_client.post(url, comment_data(body="Typed before the page went stale"))
+    response = csrf_client.post(url, comment_data(article, body="Typed before the page went stale"))
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     html = response.content.decode()
@@ -381,12 +473,12 @@ def test_post_without_csrf_token_is_403_with_a_branded_page_and_the_text_kept(ur
     assert not Comment.objects.exists()
 
 
-def test_post_with_the_csrf_token_from_the_page_is_accepted(url):
+def test_post_with_the_csrf_token_from_the_page_is_accepted(url, article):
     csrf_client = Client(enforce_csrf_checks=True)
     html = csrf_client.get(url).content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
-    response = csrf_client.post(url, comment_data(csrfmiddlewaretoken=token))
+    response = csrf_client.post(url, comment_data(article, csrfmiddlewaretoken=token))
 
     assert response.status_code == HTTPStatus.SEE_OTHER
     assert Comment.objects.count() == 1
@@ -493,9 +585,9 @@ def test_name_is_remembered_in_a_signed_httponly_cookie_for_any_article(client, 
     assert 'value="Ana Regular"' in html
 
 
-def test_remembered_name_cookie_is_secure_over_https(client, url, settings):
+def test_remembered_name_cookie_is_secure_over_https(client, url, article, settings):
     settings.SECURE_SSL_REDIRECT = False
-    response = client.post(url, comment_data(), secure=True)
+    response = client.post(url, comment_data(article), secure=True)
     assert response.cookies[COMMENTER_COOKIE]["secure"]
 
 
@@ -545,17 +637,17 @@ def test_nul_bytes_are_400(client, url, field):
 def test_lone_surrogates_are_refused_by_the_form(article):
     from news.forms import CommentForm
 
-    form = CommentForm(comment_data(body="broken \ud800 text"), article=article)
+    form = CommentForm(comment_data(article, body="broken \ud800 text"), article=article)
     assert not form.is_valid()
     assert form.errors["body"] == ["This text contains characters we cannot store."]
 
 
-def test_invalid_utf8_in_the_request_body_is_never_a_500(client, url):
+def test_invalid_utf8_in_the_request_body_is_never_a_500(client, url, article):
     raw = "&".join(
         [
             "name=Ana%FF%FE",
             "body=caf%C3%A9%ED%A0%80%C0%AF",
-            "rendered_at=" + signed_render_time().replace(":", "%3A"),
+            "rendered_at=" + signed_render_time(article).replace(":", "%3A"),
         ]
     )
     response = client.generic("POST", url, raw.encode(), content_type="application/x-www-form-urlencoded")

@@ -44,12 +44,16 @@ def _rate_clock(monkeypatch):
     monkeypatch.setattr("core.ratelimit.time", SimpleNamespace(time=lambda: WINDOW_START))
 
 
-def test_past_the_rate_limit_the_page_answers_429_with_retry_after_and_the_text_kept(client, url, settings):
+def test_past_the_rate_limit_the_page_answers_429_with_retry_after_and_the_text_kept(
+    client, url, article, settings
+):
     settings.COMMENTS_RATE = "2/m,20/h"
     for n in range(2):
-        assert client.post(url, comment_data(body=f"Comment {n}")).status_code == HTTPStatus.SEE_OTHER
+        assert (
+            client.post(url, comment_data(article, body=f"Comment {n}")).status_code == HTTPStatus.SEE_OTHER
+        )
 
-    response = client.post(url, comment_data(name="Ana Kept", body="The third one, kept"))
+    response = client.post(url, comment_data(article, name="Ana Kept", body="The third one, kept"))
 
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert response["Retry-After"] == "60"
@@ -60,41 +64,43 @@ def test_past_the_rate_limit_the_page_answers_429_with_retry_after_and_the_text_
     assert Comment.objects.count() == 2
 
 
-def test_the_hourly_limit_applies_too(client, url, settings):
+def test_the_hourly_limit_applies_too(client, url, article, settings):
     settings.COMMENTS_RATE = "10/m,3/h"
-    statuses = [client.post(url, comment_data(body=f"Comment {n}")).status_code for n in range(4)]
+    statuses = [client.post(url, comment_data(article, body=f"Comment {n}")).status_code for n in range(4)]
     assert statuses == [HTTPStatus.SEE_OTHER] * 3 + [HTTPStatus.TOO_MANY_REQUESTS]
-    assert client.post(url, comment_data()).headers["Retry-After"] == "3600"
+    assert client.post(url, comment_data(article)).headers["Retry-After"] == "3600"
 
 
-def test_the_rate_limit_counts_live_in_the_database_whatever_the_cache(client, url, settings, monkeypatch):
+def test_the_rate_limit_counts_live_in_the_database_whatever_the_cache(
+    client, url, article, settings, monkeypatch
+):
     settings.COMMENTS_RATE = "1/m"
-    assert client.post(url, comment_data(body="one")).status_code == HTTPStatus.SEE_OTHER
+    assert client.post(url, comment_data(article, body="one")).status_code == HTTPStatus.SEE_OTHER
     cache.clear()  # the cache holds no count: a flushed cache (or Redis) lets nobody in
-    assert client.post(url, comment_data(body="two")).status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert client.post(url, comment_data(article, body="two")).status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert list(RateLimitCount.objects.values_list("count", flat=True)) == [1]  # the minute's window
 
     monkeypatch.setattr("core.ratelimit.time", SimpleNamespace(time=lambda: WINDOW_START + 60))
 
-    assert client.post(url, comment_data(body="three")).status_code == HTTPStatus.SEE_OTHER
+    assert client.post(url, comment_data(article, body="three")).status_code == HTTPStatus.SEE_OTHER
 
 
-def test_the_rate_limit_is_per_client(url, settings):
+def test_the_rate_limit_is_per_client(url, article, settings):
     settings.COMMENTS_RATE = "1/m"
     first, second = Client(REMOTE_ADDR="198.51.100.1"), Client(REMOTE_ADDR="198.51.100.2")
-    assert first.post(url, comment_data(body="a")).status_code == HTTPStatus.SEE_OTHER
-    assert second.post(url, comment_data(body="b")).status_code == HTTPStatus.SEE_OTHER
-    assert first.post(url, comment_data(body="c")).status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert first.post(url, comment_data(article, body="a")).status_code == HTTPStatus.SEE_OTHER
+    assert second.post(url, comment_data(article, body="b")).status_code == HTTPStatus.SEE_OTHER
+    assert first.post(url, comment_data(article, body="c")).status_code == HTTPStatus.TOO_MANY_REQUESTS
 
 
-def test_a_rejected_form_does_not_use_up_the_limit(client, url, settings):
+def test_a_rejected_form_does_not_use_up_the_limit(client, url, article, settings):
     settings.COMMENTS_RATE = "1/m"
     for _ in range(3):
-        assert client.post(url, comment_data(body="")).status_code == HTTPStatus.BAD_REQUEST
-    assert client.post(url, comment_data()).status_code == HTTPStatus.SEE_OTHER
+        assert client.post(url, comment_data(article, body="")).status_code == HTTPStatus.BAD_REQUEST
+    assert client.post(url, comment_data(article)).status_code == HTTPStatus.SEE_OTHER
 
 
-def test_behind_a_trusted_proxy_clients_are_told_apart_by_the_forwarded_address(url, settings):
+def test_behind_a_trusted_proxy_clients_are_told_apart_by_the_forwarded_address(url, article, settings):
     settings.COMMENTS_RATE = "1/m"
     settings.TRUSTED_PROXY_HEADER = "X-Forwarded-For"
     proxy = "10.0.0.1"
@@ -102,11 +108,11 @@ def test_behind_a_trusted_proxy_clients_are_told_apart_by_the_forwarded_address(
     def fan(address):
         return Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=address)
 
-    assert fan("203.0.113.1").post(url, comment_data(body="a")).status_code == HTTPStatus.SEE_OTHER
-    assert fan("203.0.113.2").post(url, comment_data(body="b")).status_code == HTTPStatus.SEE_OTHER
+    assert fan("203.0.113.1").post(url, comment_data(article, body="a")).status_code == HTTPStatus.SEE_OTHER
+    assert fan("203.0.113.2").post(url, comment_data(article, body="b")).status_code == HTTPStatus.SEE_OTHER
     # Spoofing a left-hand entry does not make a new client: our proxy appended the real one.
     spoofed = fan("1.2.3.4, 203.0.113.1")
-    assert spoofed.post(url, comment_data(body="c")).status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert spoofed.post(url, comment_data(article, body="c")).status_code == HTTPStatus.TOO_MANY_REQUESTS
 
 
 # ---------- The client address ----------
@@ -162,9 +168,11 @@ def test_client_hash_is_keyed_and_never_the_address(rf_request, settings):
     assert client_hash(request) != digest
 
 
-def test_the_stored_hash_comes_from_the_trusted_address(url, settings):
+def test_the_stored_hash_comes_from_the_trusted_address(url, article, settings):
     settings.TRUSTED_PROXY_HEADER = "X-Forwarded-For"
-    Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.10").post(url, comment_data())
+    Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.10").post(
+        url, comment_data(article)
+    )
     expected = client_hash(RequestFactory().get("/", REMOTE_ADDR="192.0.2.10"))
     assert Comment.objects.get().ip_hash == expected
 
@@ -227,12 +235,12 @@ def test_the_redirect_after_posting_lands_on_the_right_page(client, url, article
     settings.COMMENTS_PER_PAGE = 3
     comments = comments_over(article, 6)
 
-    response = client.post(url, comment_data(body="Newest"))
+    response = client.post(url, comment_data(article, body="Newest"))
     newest = Comment.objects.get(body="Newest")
     assert response["Location"] == f"{url}?comments=3#comment-{newest.pk}"
     assert newest.pk in shown_ids(client.get(response["Location"].split("#")[0]))
 
-    response = client.post(url, comment_data(body="A reply on page 2", parent=comments[3].pk))
+    response = client.post(url, comment_data(article, body="A reply on page 2", parent=comments[3].pk))
     reply = Comment.objects.get(body="A reply on page 2")
     assert response["Location"] == f"{url}?comments=2#comment-{reply.pk}"
 
@@ -240,7 +248,7 @@ def test_the_redirect_after_posting_lands_on_the_right_page(client, url, article
 def test_a_rejected_post_re_renders_the_page_it_came_from(client, url, article, settings):
     settings.COMMENTS_PER_PAGE = 3
     comments = comments_over(article, 5)
-    response = client.post(f"{url}?comments=2", comment_data(body=""))
+    response = client.post(f"{url}?comments=2", comment_data(article, body=""))
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert shown_ids(response) == [c.pk for c in comments[3:]]
 
@@ -295,11 +303,11 @@ def test_a_post_costs_the_same_on_a_busy_article(django_assert_max_num_queries):
 
     _, quiet_cost = count_queries(
         django_assert_max_num_queries, Client(), "post", quiet.get_absolute_url(),
-        comment_data(parent=quiet_parent.pk, body="On the quiet one"),
+        comment_data(quiet, parent=quiet_parent.pk, body="On the quiet one"),
     )  # fmt: skip
     response, busy_cost = count_queries(
         django_assert_max_num_queries, Client(), "post", busy.get_absolute_url(),
-        comment_data(parent=parent.pk, body="On the busy one"),
+        comment_data(busy, parent=parent.pk, body="On the busy one"),
     )  # fmt: skip
 
     assert response.status_code == HTTPStatus.SEE_OTHER
@@ -315,7 +323,7 @@ def test_a_rejected_post_costs_the_same_as_the_page(client, django_assert_max_nu
     url = busy.get_absolute_url()
     _, page = count_queries(django_assert_max_num_queries, client, "get", url)
     response, rejected = count_queries(
-        django_assert_max_num_queries, client, "post", url, comment_data(body="")
+        django_assert_max_num_queries, client, "post", url, comment_data(busy, body="")
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert rejected <= page + 1

@@ -45,7 +45,9 @@ def test_any_text_in_any_field_is_never_a_500_nor_markup_on_the_page(
     client, article, name, body, email, parent, website
 ):
     url = article.get_absolute_url()
-    data = comment_data(name=MARKER + name, body=MARKER + body, email=email, parent=parent, website=website)
+    data = comment_data(
+        article, name=MARKER + name, body=MARKER + body, email=email, parent=parent, website=website
+    )
 
     response = client.post(url, data)
 
@@ -61,7 +63,9 @@ def test_any_text_in_any_field_is_never_a_500_nor_markup_on_the_page(
 
 def test_the_property_test_posts_reach_the_database(client, article):
     """Guard: the property above is about stored comments too, not only refused ones."""
-    client.post(article.get_absolute_url(), comment_data(name=MARKER + "Ana", body=MARKER + "<b>hi</b>"))
+    client.post(
+        article.get_absolute_url(), comment_data(article, name=MARKER + "Ana", body=MARKER + "<b>hi</b>")
+    )
     stored = Comment.objects.get(name=MARKER + "Ana")
     assert stored.status == Comment.Status.APPROVED
     assert MARKER not in client.get(article.get_absolute_url()).content.decode()

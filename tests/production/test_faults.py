@@ -30,7 +30,6 @@ from urllib.parse import quote
 
 import environ
 import pytest
-from django.core import signing
 from django.core.management import call_command
 from django.db import InterfaceError, OperationalError, connection
 from django.test import Client
@@ -38,7 +37,7 @@ from django.test import Client
 from config.redis import OPEN_SECONDS, cache_options, reset_breakers
 from core import cache as page_cache
 from core import ratelimit
-from news.forms import RENDERED_AT_SALT
+from news.forms import rendered_at_token
 from news.models import Comment
 from tests.news.factories import ArticleFactory
 
@@ -332,8 +331,8 @@ def test_a_database_error_outside_the_view_is_the_503_too(rf):
         assert str(error) not in response.content.decode()
 
 
-def comment_data(**overrides):
-    rendered = signing.TimestampSigner(salt=RENDERED_AT_SALT).sign(str(int(time.time()) - 30))
+def comment_data(article, /, **overrides):
+    rendered = rendered_at_token(article.pk, at=time.time() - 30)
     data = {
         "name": "Eilidh from Glasgow",
         "email": "eilidh@example.com",
@@ -357,7 +356,7 @@ def test_a_comment_posted_while_the_database_is_locked_is_kept_and_nothing_is_ha
 
     client = Client(raise_request_exception=False)
     with mock.patch.object(Comment, "save", save_then_fail):
-        response = client.post(article.get_absolute_url(), comment_data())
+        response = client.post(article.get_absolute_url(), comment_data(article))
 
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert not Comment.objects.exists()  # rolled back: nothing half-saved
@@ -370,7 +369,7 @@ def test_a_comment_posted_while_the_database_is_locked_is_kept_and_nothing_is_ha
     assert 'name="csrfmiddlewaretoken"' in html and 'name="rendered_at"' in html
 
     # Sending the kept form again, once the database is back, posts the comment.
-    resend = client.post(article.get_absolute_url(), comment_data())
+    resend = client.post(article.get_absolute_url(), comment_data(article))
     assert resend.status_code == HTTPStatus.SEE_OTHER
     assert Comment.objects.get().body.startswith("What a run in Budapest")
 
