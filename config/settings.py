@@ -339,6 +339,16 @@ for _rate_setting in ("COMMENTS_RATE", "COMMENTS_REPORT_RATE", "COMMENTS_REPORTS
     if not all(re.fullmatch(r"\s*\d+\s*/\s*[smhd]\s*", part) for part in _rate.split(",") if part.strip()):
         raise ImproperlyConfigured(f"{_rate_setting} must look like 5/m,20/h (s, m, h or d), not {_rate!r}.")
 COMMENTS_BLOCKLIST = [w.strip().lower() for w in env.list("COMMENTS_BLOCKLIST", default=[]) if w.strip()]
+# Names no fan may take (whole words, however spelled: README, "Comments"), besides the
+# staff's bylines.
+COMMENTS_RESERVED_NAMES = [
+    name.strip()
+    for name in env.list(
+        "COMMENTS_RESERVED_NAMES",
+        default=["Podium", "Editor", "Moderator", "Admin", "Administrator", "Staff"],
+    )
+    if name.strip()
+]
 COMMENTS_PER_PAGE = 50
 COMMENTS_MIN_SECONDS = 2
 # How long a rendered comment form may be sent (its signed token is refused after that).

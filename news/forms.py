@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core import signing
 from django.template.defaultfilters import pluralize
 
+from . import text
 from .images import ACCEPTED, validate_image
-from .models import Article, Comment, CommentReport
+from .models import Article, Author, Comment, CommentReport
 
 # The form's anti-bot token: the article's pk and the time the form was rendered, signed.
 # (A new salt: tokens of the old, article-less form are refused like forged ones.)
@@ -147,8 +148,30 @@ class CommentForm(forms.Form):
             self.fields[name].validators.append(validate_no_surrogates)
 
     def clean_name(self):
-        """The name on one line: runs of whitespace (newlines included) become one space."""
-        return " ".join(self.cleaned_data["name"].split())
+        """The name as ``news.text`` cleans it (one line, nothing invisible, something
+        visible), and not one that would pass for the staff's: a reserved term
+        (COMMENTS_RESERVED_NAMES) or a staff byline, however spelled (``text.is_reserved``)."""
+        name = self.within_max_length("name", text.clean_name(self.cleaned_data["name"]))
+        bylines = Author.objects.values_list("name", flat=True)
+        if text.is_reserved(name, terms=settings.COMMENTS_RESERVED_NAMES, bylines=bylines):
+            raise forms.ValidationError(
+                f"This name is reserved for {settings.SITE_NAME}'s staff; please choose another.",
+                code="reserved_name",
+            )
+        return name
+
+    def clean_body(self):
+        """The comment as ``news.text`` cleans it: nothing invisible, something visible."""
+        return self.within_max_length("body", text.clean_body(self.cleaned_data["body"]))
+
+    def within_max_length(self, field, value):
+        """``value``, checked again against the field's limit: NFKC can lengthen text ("ﷺ"
+        is 18 letters)."""
+        if len(value) > self.fields[field].max_length:
+            raise forms.ValidationError(
+                self.too_long_by_field[field], code="max_length", params={"show_value": len(value)}
+            )
+        return value
 
     def clean_rendered_at(self):
         """The signed render time: refused, with a message, when it is missing or forged,

@@ -1,5 +1,7 @@
 """Settings come from the environment, with safe defaults and a fast failure."""
 
+import functools
+import json
 import os
 import subprocess
 import sys
@@ -186,3 +188,15 @@ def test_a_comment_form_max_age_below_one_hour_is_a_clear_error():
     result = load_settings(DEBUG="true", COMMENTS_FORM_MAX_AGE_HOURS="0")
     assert result.returncode != 0
     assert "COMMENTS_FORM_MAX_AGE_HOURS must be a whole number of hours, 1 or more." in result.stderr
+
+
+def test_reserved_comment_names_come_from_a_comma_separated_variable():
+    code = "import json, config.settings as s; print(json.dumps(s.COMMENTS_RESERVED_NAMES))"
+    env = {"PATH": os.environ["PATH"], "ENV_FILE": os.devnull, "DEBUG": "true"}
+    run = functools.partial(
+        subprocess.run, [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    default = run(env=env)
+    custom = run(env={**env, "COMMENTS_RESERVED_NAMES": "Race Control, ,Desk"})
+    assert json.loads(default.stdout) == ["Podium", "Editor", "Moderator", "Admin", "Administrator", "Staff"]
+    assert json.loads(custom.stdout) == ["Race Control", "Desk"]
