@@ -172,7 +172,9 @@ def test_a_comment_posted_to_the_old_url_is_published_on_the_renamed_article_wit
     rename(article, "kerr-world-champion")
 
     response = client.post(
-        "/news/kerr-wins/", comment_data(name="Ana", body="Typed while the editor renamed it"), follow=True
+        "/news/kerr-wins/",
+        comment_data(article, name="Ana", body="Typed while the editor renamed it"),
+        follow=True,
     )
 
     assert response.redirect_chain[0] == ("/news/kerr-world-champion/", HTTPStatus.PERMANENT_REDIRECT)
@@ -191,11 +193,11 @@ def test_the_308_keeps_the_query_and_a_rejected_post_keeps_the_text_at_the_new_u
     article = ArticleFactory(slug="old-name")
     rename(article, "new-name")
 
-    response = client.post("/news/old-name/?comments=2", comment_data(body=""))
+    response = client.post("/news/old-name/?comments=2", comment_data(article, body=""))
     assert response.status_code == HTTPStatus.PERMANENT_REDIRECT
     assert response["Location"] == "/news/new-name/?comments=2"
 
-    response = client.post("/news/old-name/", comment_data(name="Kept Name", body=""), follow=True)
+    response = client.post("/news/old-name/", comment_data(article, name="Kept Name", body=""), follow=True)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert 'value="Kept Name"' in response.text
     assert 'action="/news/new-name/#comment-form"' in response.text
@@ -211,7 +213,9 @@ def test_the_page_s_csrf_token_is_good_after_the_redirect():
     rename(article, "after-rename")
 
     response = fan.post(
-        "/news/before-rename/", comment_data(body="Still here", csrfmiddlewaretoken=token), follow=True
+        "/news/before-rename/",
+        comment_data(article, body="Still here", csrfmiddlewaretoken=token),
+        follow=True,
     )
 
     assert response.status_code == HTTPStatus.OK
@@ -244,7 +248,7 @@ def test_posts_to_an_unknown_slug_or_an_article_readers_cannot_see_are_still_404
 
     for who in (client, editor_client):  # a preview is not a place to comment, nor to report
         for slug in ("never-existed", "was-seen"):
-            assert who.post(f"/news/{slug}/", comment_data()).status_code == HTTPStatus.NOT_FOUND
+            assert who.post(f"/news/{slug}/", comment_data(hidden)).status_code == HTTPStatus.NOT_FOUND
             report = who.post(f"/news/{slug}/comments/{comment.pk}/report/", {"reason": "spam"})
             assert report.status_code == HTTPStatus.NOT_FOUND
     assert not Comment.objects.exclude(pk=comment.pk).exists()
