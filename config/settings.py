@@ -333,8 +333,16 @@ COMMENTS_RATE = env.str("COMMENTS_RATE", default="5/m,20/h")
 # window whoever sends them (more are thanked, not stored): the rate syntax of COMMENTS_RATE.
 COMMENTS_REPORT_RATE = env.str("COMMENTS_REPORT_RATE", default="10/m,30/h")
 COMMENTS_REPORTS_PER_COMMENT = env.str("COMMENTS_REPORTS_PER_COMMENT", default="20/h")
+# Presses of "Recommend" (and of it again, to take one back) one client may make: a reader
+# recommends several comments of a thread, so more than the posts of COMMENTS_RATE.
+COMMENTS_RECOMMEND_RATE = env.str("COMMENTS_RECOMMEND_RATE", default="20/m,200/h")
 # Checked here, as core.ratelimit.parse_rates reads them: a typo stops start-up, not every post.
-for _rate_setting in ("COMMENTS_RATE", "COMMENTS_REPORT_RATE", "COMMENTS_REPORTS_PER_COMMENT"):
+for _rate_setting in (
+    "COMMENTS_RATE",
+    "COMMENTS_REPORT_RATE",
+    "COMMENTS_REPORTS_PER_COMMENT",
+    "COMMENTS_RECOMMEND_RATE",
+):
     _rate = globals()[_rate_setting]
     if not all(re.fullmatch(r"\s*\d+\s*/\s*[smhd]\s*", part) for part in _rate.split(",") if part.strip()):
         raise ImproperlyConfigured(f"{_rate_setting} must look like 5/m,20/h (s, m, h or d), not {_rate!r}.")

@@ -262,7 +262,9 @@ class CommentStatusFilter(admin.SimpleListFilter):
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     """The moderators' queue: reported comments first, most reported first (readers'
-    reports never hide a comment; they bring it to a moderator), then newest first."""
+    reports never hide a comment; they bring it to a moderator), then newest first.
+    Moderators pick comments here (an action, or the "Podium pick" box of each row, both
+    logged): an approved pick is shown with a badge, first, under "Podium picks"."""
 
     class ReportedFilter(admin.SimpleListFilter):
         title = "readers' reports"
@@ -278,14 +280,18 @@ class CommentAdmin(admin.ModelAdmin):
                 return queryset.filter(_report_count=0)
             return queryset
 
-    list_display = ["excerpt", "report_count", "name", "article_link", "status", "created_at"]
-    list_filter = [CommentStatusFilter, ReportedFilter, "article"]
+    list_display = [
+        "excerpt", "report_count", "name", "article_link", "status", "recommend_count", "is_pick",
+        "created_at",
+    ]  # fmt: skip
+    list_editable = ["is_pick"]  # the per-comment toggle: saved with save(), logged as a change
+    list_filter = [CommentStatusFilter, ReportedFilter, "is_pick", "article"]
     list_select_related = ["article"]
     search_fields = ["body", "name"]
     raw_id_fields = ["article", "parent"]
-    readonly_fields = ["created_at", "report_summary"]
+    readonly_fields = ["created_at", "report_summary", "recommend_count", "picked_at"]
     ordering = ["-created_at"]
-    actions = ["approve", "reject", "mark_spam"]
+    actions = ["approve", "reject", "mark_spam", "mark_pick", "remove_pick"]
 
     def get_queryset(self, request):
         # One COUNT per row in the same query: the queue's size never adds queries.
@@ -341,3 +347,15 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.action(description="Mark as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
         self._set_status(request, queryset, Comment.Status.SPAM, "marked as spam")
+
+    @admin.action(description="Mark as Podium pick", permissions=["change"])
+    def mark_pick(self, request, queryset):
+        update_and_log(
+            self, request, queryset.filter(is_pick=False), "picked", is_pick=True, picked_at=timezone.now()
+        )
+
+    @admin.action(description="Remove pick", permissions=["change"])
+    def remove_pick(self, request, queryset):
+        update_and_log(
+            self, request, queryset.filter(is_pick=True), "unpicked", is_pick=False, picked_at=None
+        )

@@ -11,7 +11,7 @@ class NewsConfig(AppConfig):
         from core.cache import ALL, NEWS
 
         from . import comment_views, selectors
-        from .models import Article, Author, Comment, Section, Tag
+        from .models import Article, Author, Comment, CommentRecommendation, Section, Tag
 
         through = [getattr(Article, field).through for field in ("tags", "authors", "athletes", "editions")]
         return {
@@ -19,6 +19,7 @@ class NewsConfig(AppConfig):
                 ((NEWS,), [Article, Tag, Author, *through]),
                 ((NEWS, ALL), [Section]),  # every page's header lists the sections
                 (comment_views.comment_scopes, [Comment]),
+                (comment_views.recommendation_scopes, [CommentRecommendation]),
             ],
             "changes_at": {NEWS: selectors.next_change},
             "holes": {

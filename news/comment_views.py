@@ -4,6 +4,7 @@
   article page's context;
 - ``post_comment()``: ``POST /news/<slug>/`` (``ArticleDetailView.post`` delegates here);
 - ``report_comment()``: ``POST /news/<slug>/comments/<id>/report/``;
+- ``recommend_comment()``: ``POST /news/<slug>/comments/<id>/recommend/`` (again: taken back);
 - ``repost_to_renamed_article()``: either post under an old slug, sent on to the current URL;
 - ``csrf_failure()``: the branded page for a missing or stale CSRF token.
 
@@ -28,7 +29,7 @@ from core.templatetags.visitor import visitor
 from . import selectors, services
 from .client import client_hash
 from .forms import CommentForm, ReportForm, rendered_at_token
-from .models import Article, Comment, CommentReport
+from .models import Article, Comment, CommentReport, CommentSort
 
 FORM_AUTO_ID = "comment-%s"
 PUBLISHED_MESSAGE = "Your comment is published"
@@ -114,7 +115,9 @@ def comment_section(*, request, article, form=None, rate_limit_wait=0):
     the fan's rejected one) and the comment replied to. A new form's name is the visitor's
     remembered one, filled into a hole per response (``core.cache``)."""
     thread = selectors.comment_thread(
-        article=article, page=selectors.comment_page_number(request.GET.get("comments"))
+        article=article,
+        page=selectors.comment_page_number(request.GET.get("comments")),
+        sort=CommentSort.read(request.GET.get("sort")),
     )
     accepting = article.is_published and not article.comments_closed
     reply_to = None
@@ -152,6 +155,12 @@ def comment_scopes(comment, created):
     if created and comment.status != Comment.Status.APPROVED:
         return ()
     return (f"comments:{comment.article.slug}",)
+
+
+def recommendation_scopes(recommendation, created):
+    """What a recommendation's write changes for the page cache: its comment's count, on its
+    article's comments (and their order by recommendations)."""
+    return comment_scopes(recommendation.comment, False)
 
 
 def remembered_name_attribute(request):
@@ -253,6 +262,50 @@ def report_comment(request, slug, pk):
     else:
         messages.success(request, "Thank you: a moderator will look at this comment.")
     return HttpResponseRedirect(comment.get_absolute_url(), status=303)
+
+
+RECOMMENDED_MESSAGE = "You recommended the comment by {name}. Press Recommend again to take it back."
+TAKEN_BACK_MESSAGE = "Your recommendation of the comment by {name} is taken back."
+
+
+@require_POST
+def recommend_comment(request, slug, pk):
+    """``POST /news/<slug>/comments/<id>/recommend/``: a reader recommends an approved
+    comment, once per client; a second press takes it back (``services.comment_recommend``).
+    303 back to the comment, on the page of the order the reader was reading (the form's
+    ``sort``), with a message saying which happened; 403 when the article's comments are
+    closed; 429 with Retry-After past ``COMMENTS_RECOMMEND_RATE`` presses from one client."""
+    try:
+        article = get_object_or_404(Article.objects.published(), slug=slug)
+    except Http404:
+        response = repost_to_renamed_article(
+            request,
+            slug,
+            url=lambda moved: reverse("news:comment_recommend", kwargs={"slug": moved.slug, "pk": pk}),
+        )
+        if response is None:
+            raise
+        return response
+    comment = get_object_or_404(Comment.objects.approved().select_related("parent"), article=article, pk=pk)
+    comment.article = article
+    sort = CommentSort.read(request.POST.get("sort"))
+    context = {"article": article, "comment": comment, "sort": sort}
+    if article.comments_closed:
+        return render(request, "news/comment_recommend.html", {**context, "closed": True}, status=403)
+    client = client_hash(request)
+    wait = ratelimit.hit("recommend", client, ratelimit.parse_rates(settings.COMMENTS_RECOMMEND_RATE))
+    if wait:
+        response = render(
+            request, "news/comment_recommend.html", {**context, "rate_limit_wait": wait}, status=429
+        )
+        response["Retry-After"] = str(wait)
+        return response
+    recommended = services.comment_recommend(comment=comment, client_hash=client)
+    message = RECOMMENDED_MESSAGE if recommended else TAKEN_BACK_MESSAGE
+    messages.success(request, message.format(name=comment.name))
+    # Where it is now: ?sort=recommended moves a comment as its count changes.
+    comment.recommend_count = Comment.objects.values_list("recommend_count", flat=True).get(pk=comment.pk)
+    return HttpResponseRedirect(comment.thread_url(sort=sort), status=303)
 
 
 class HttpResponsePermanentRedirectKeepingBody(HttpResponsePermanentRedirect):

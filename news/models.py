@@ -195,13 +195,47 @@ class Article(models.Model):
         return close_at is not None and timezone.now() >= close_at
 
 
+class CommentSort(models.TextChoices):
+    """The orders of an article's conversation (``?sort=``); replies stay oldest first under
+    their comment."""
+
+    OLDEST = "oldest", "Oldest first"
+    NEWEST = "newest", "Newest first"
+    RECOMMENDED = "recommended", "Most recommended"
+
+    @classmethod
+    def read(cls, raw):
+        """``raw`` (a ``?sort=`` value) as a sort; anything else is the default, oldest first."""
+        return cls(raw) if raw in cls.values else cls.OLDEST
+
+    @property
+    def order_by(self):
+        """The top-level comments' ORDER BY (the pk settles ties, so pages never overlap)."""
+        return {
+            CommentSort.OLDEST: ("created_at", "pk"),
+            CommentSort.NEWEST: ("-created_at", "-pk"),
+            CommentSort.RECOMMENDED: ("-recommend_count", "created_at", "pk"),
+        }[self]
+
+    def before(self, *, created_at, pk, recommend_count):
+        """Q: the top-level comments shown before the one with these values (plain values, or
+        ``OuterRef``s in a subquery) in this order."""
+        if self is CommentSort.NEWEST:
+            return Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gt=pk)
+        earlier = Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
+        if self is CommentSort.RECOMMENDED:
+            return Q(recommend_count__gt=recommend_count) | (Q(recommend_count=recommend_count) & earlier)
+        return earlier
+
+
 class CommentQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=Comment.Status.APPROVED)
 
-    def thread_for(self, article):
-        """Approved top-level comments of ``article``, oldest first, with their approved
-        replies prefetched into ``approved_replies``."""
+    def thread_for(self, article, sort=CommentSort.OLDEST):
+        """Approved top-level comments of ``article`` in ``sort`` order (oldest first by
+        default), with their approved replies, oldest first, prefetched into
+        ``approved_replies``."""
         replies = Prefetch(
             "replies",
             # By parent first: the order within each parent is the same, and the query then
@@ -212,7 +246,7 @@ class CommentQuerySet(models.QuerySet):
         return (
             self.approved()
             .filter(article=article, parent__isnull=True)
-            .order_by("created_at", "pk")
+            .order_by(*CommentSort(sort).order_by)
             .prefetch_related(replies)
         )
 
@@ -235,6 +269,14 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Denormalised from CommentRecommendation, changed with F() in the transaction that
+    # stores or deletes one (services.comment_recommend): the thread reads it in its query.
+    recommend_count = models.PositiveIntegerField("recommendations", default=0, editable=False)
+    is_pick = models.BooleanField(
+        "Podium pick", default=False,
+        help_text="A moderator’s pick: shown (while approved) with a badge, and first, under “Podium picks”.",
+    )  # fmt: skip
+    picked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -254,6 +296,13 @@ class Comment(models.Model):
             # the status index and read every approved comment).
             models.Index(fields=["parent", "status", "created_at"], name="comment_replies_idx"),
             models.Index(fields=["status", "-created_at"], name="comment_queue_idx"),
+            # ?sort=recommended, and the "Podium picks" of an article.
+            models.Index(
+                fields=["article", "status", "-recommend_count", "created_at"], name="comment_recommended_idx"
+            ),
+            models.Index(
+                fields=["article", "picked_at"], name="comment_picks_idx", condition=Q(is_pick=True)
+            ),
         ]
 
     def __str__(self):
@@ -265,13 +314,25 @@ class Comment(models.Model):
         place = {"article", "article_id", "parent", "parent_id"}
         if self.is_moved() and (update_fields is None or place & set(update_fields)):
             raise ValueError(self.MOVED_MESSAGE)
+        # When it was picked: set by the admin's toggle (the bulk actions set both).
+        if self.is_pick != (self.picked_at is not None):
+            self.picked_at = timezone.now() if self.is_pick else None
+            if update_fields is not None and "is_pick" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "picked_at"}
         super().save(*args, **kwargs)
         self._stored_place = {name: getattr(self, name) for name in self.PLACE_FIELDS}
 
     def get_absolute_url(self):
-        """The comment's permalink, on the right page of comments (``?comments=N``)."""
-        page = self.thread_page_number()
-        query = f"?comments={page}" if page > 1 else ""
+        """The comment's permalink, on the right page of comments (``?comments=N``) in the
+        default order."""
+        return self.thread_url()
+
+    def thread_url(self, sort=CommentSort.OLDEST):
+        """The comment's link in the conversation sorted by ``sort``: the page that shows
+        it (``?sort=…&comments=N``, each only when not the default) and its anchor."""
+        sort = CommentSort(sort)
+        page = self.thread_page_number(sort=sort)
+        query = thread_query(sort=sort, page=page)
         return f"{self.article.get_absolute_url()}{query}#comment-{self.pk}"
 
     @classmethod
@@ -302,18 +363,27 @@ class Comment(models.Model):
                     {"parent": "Replies are one level deep: reply to the top-level comment."}
                 )
 
-    def thread_page_number(self, per_page=None):
-        """The page of the article's approved comments this comment is shown on (a reply is
-        on its parent's page), in one query; 1 when there is only one page."""
+    def thread_page_number(self, per_page=None, sort=CommentSort.OLDEST):
+        """The page of the article's approved comments, in ``sort`` order, this comment is
+        shown on (a reply is on its parent's page), in one query; 1 when there is only one
+        page."""
         per_page = per_page or settings.COMMENTS_PER_PAGE
         anchor = self.parent if self.parent_id else self
-        earlier = (
-            Comment.objects.approved()
-            .filter(article_id=anchor.article_id, parent__isnull=True)
-            .filter(Q(created_at__lt=anchor.created_at) | Q(created_at=anchor.created_at, pk__lt=anchor.pk))
-            .count()
+        before = CommentSort(sort).before(
+            created_at=anchor.created_at, pk=anchor.pk, recommend_count=anchor.recommend_count
         )
+        top_level = Comment.objects.approved().filter(article_id=anchor.article_id, parent__isnull=True)
+        earlier = top_level.filter(before).count()
         return earlier // per_page + 1
+
+
+def thread_query(*, sort=CommentSort.OLDEST, page=1):
+    """The query string naming a page of comments in an order (``?sort=newest&comments=2``:
+    sort first, each only when not the default; "" for the first page oldest first). The
+    article page's canonical URL, so the page cache keeps exactly this spelling."""
+    params = [f"sort={sort}"] if sort != CommentSort.OLDEST else []
+    params += [f"comments={page}"] if page > 1 else []
+    return "?" + "&".join(params) if params else ""
 
 
 def approved_comment_count():
@@ -344,6 +414,26 @@ class CommentReport(models.Model):
 
     def __str__(self):
         return f"{self.get_reason_display()}: comment {self.comment_id}"
+
+
+class CommentRecommendation(models.Model):
+    """A reader's recommendation of a comment: one per client per comment (a second press
+    takes it back). The comment's ``recommend_count`` follows these rows."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="recommendations")
+    client_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "client_hash"], name="commentrecommendation_one_per_client"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Recommendation of comment {self.comment_id}"
 
 
 class ArticleRedirect(models.Model):

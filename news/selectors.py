@@ -4,16 +4,27 @@ query count does not grow with the data (the joins are inside)."""
 import html
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, Subquery, TextField, Value, Window, prefetch_related_objects
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
@@ -21,7 +32,7 @@ from django.utils.safestring import mark_safe
 from athletics.models import Athlete, CompetitionEdition
 
 from .markdown import fold
-from .models import Article, ArticleRedirect, Comment
+from .models import Article, ArticleRedirect, Comment, CommentSort, thread_query
 
 
 def next_change():
@@ -128,18 +139,22 @@ def more_on_this_story(*, article, limit=4):
 
 @dataclass
 class CommentThread:
-    """One page of an article's approved comments: top-level comments oldest first, each
-    with its replies in ``approved_replies``."""
+    """One page of an article's approved comments in one order (``sort``): top-level
+    comments, each with its replies (oldest first) in ``approved_replies``; on the first
+    page, the moderators' picks (``picks``, each with its ``thread_url`` in this order)."""
 
     comments: list
     count: int  # every approved comment of the article, replies included
     number: int
     num_pages: int
+    sort: CommentSort = CommentSort.OLDEST
+    picks: list = field(default_factory=list)
+    top_level_count: int = 0
 
     @property
     def query(self):
-        """The query string that names this page (empty for the first page)."""
-        return f"?comments={self.number}" if self.number > 1 else ""
+        """The query string that names this page (empty for the first page, oldest first)."""
+        return thread_query(sort=self.sort, page=self.number)
 
     @property
     def previous_number(self):
@@ -148,6 +163,24 @@ class CommentThread:
     @property
     def next_number(self):
         return self.number + 1 if self.number < self.num_pages else None
+
+    @property
+    def previous_query(self):
+        return thread_query(sort=self.sort, page=self.previous_number) if self.previous_number else None
+
+    @property
+    def next_query(self):
+        return thread_query(sort=self.sort, page=self.next_number) if self.next_number else None
+
+    @property
+    def reply_query_prefix(self):
+        """This page's query string ready for one more parameter (``?sort=newest&``, ``?``)."""
+        return f"{self.query}&" if self.query else "?"
+
+    @property
+    def sorts(self):
+        """``[(sort, label, query, is_current)]`` for the sort links (each at its first page)."""
+        return [(sort, sort.label, thread_query(sort=sort), sort == self.sort) for sort in CommentSort]
 
 
 MAX_COMMENT_PAGE = 100_000
@@ -163,24 +196,70 @@ def comment_page_number(raw):
     return min(max(number, 1), MAX_COMMENT_PAGE)
 
 
-def comment_thread(*, article, page=1, per_page=None):
-    """Page ``page`` of ``article``'s approved comments (past the last page: the last
-    page), in two queries whatever their number: the page with its totals annotated
-    (a window count of top-level comments, a subquery counting every comment shown), and
-    its replies. Only a page number past the end costs two more."""
-    per_page = per_page or settings.COMMENTS_PER_PAGE
-    # Shown: approved top-level comments and the approved replies to them.
-    shown = (
+def _shown_comments(article):
+    """Approved comments of ``article`` that the page shows: top-level ones and the
+    replies to approved ones."""
+    return (
         Comment.objects.approved()
         .filter(article=article)
         .filter(Q(parent__isnull=True) | Q(parent__status=Comment.Status.APPROVED))
+    )
+
+
+def comment_picks(*, article, sort=CommentSort.OLDEST, per_page=None):
+    """The moderators' picks of ``article`` that the page shows, first picked first, each
+    with ``thread_url``: where it sits in the conversation sorted by ``sort``. One query:
+    each pick's position (its top-level comment's, for a reply) is a subquery counting the
+    comments shown before it."""
+    per_page = per_page or settings.COMMENTS_PER_PAGE
+    sort = CommentSort(sort)
+    before = sort.before(
+        created_at=OuterRef("anchor_created_at"), pk=OuterRef("anchor_pk"),
+        recommend_count=OuterRef("anchor_recommend_count"),
+    )  # fmt: skip
+    earlier = (
+        Comment.objects.approved()
+        .filter(article=article, parent__isnull=True)
+        .filter(before)
         .order_by()
         .values("article")
-        .annotate(total=Count("pk"))
-        .values("total")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    top_level = Comment.objects.thread_for(article).annotate(
-        top_level_total=Window(Count("pk")), shown_total=Subquery(shown)
+    picks = list(
+        _shown_comments(article)
+        .filter(is_pick=True)
+        .annotate(
+            anchor_pk=Coalesce("parent_id", "pk", output_field=BigIntegerField()),
+            anchor_created_at=Coalesce("parent__created_at", "created_at"),
+            anchor_recommend_count=Coalesce("parent__recommend_count", "recommend_count"),
+        )
+        .annotate(position=Coalesce(Subquery(earlier), 0))
+        .order_by("picked_at", "pk")
+    )
+    for pick in picks:
+        query = thread_query(sort=sort, page=pick.position // per_page + 1)
+        pick.thread_url = f"{article.get_absolute_url()}{query}#comment-{pick.pk}"
+    return picks
+
+
+def comment_thread(*, article, page=1, per_page=None, sort=CommentSort.OLDEST):
+    """Page ``page`` of ``article``'s approved comments in ``sort`` order (past the last
+    page: the last page), in two queries whatever their number: the page with its totals
+    annotated (a window count of top-level comments, subqueries counting every comment
+    shown and the picks), and its replies. Only a page number past the end costs two
+    more, and picks, on the first page, one more."""
+    per_page = per_page or settings.COMMENTS_PER_PAGE
+    sort = CommentSort(sort)
+
+    def total(comments):
+        return comments.order_by().values("article").annotate(total=Count("pk")).values("total")
+
+    shown = _shown_comments(article)
+    top_level = Comment.objects.thread_for(article, sort).annotate(
+        top_level_total=Window(Count("pk")),
+        shown_total=Subquery(total(shown)),
+        picks_total=Subquery(total(shown.filter(is_pick=True))),
     )
     number = max(page, 1)
     comments = list(top_level[(number - 1) * per_page : number * per_page])
@@ -190,12 +269,19 @@ def comment_thread(*, article, page=1, per_page=None):
         number = max(1, math.ceil(top / per_page))
         comments = list(top_level[(number - 1) * per_page : number * per_page])
     if not comments:
-        return CommentThread(comments=[], count=0, number=1, num_pages=1)
+        return CommentThread(comments=[], count=0, number=1, num_pages=1, sort=sort)
+    first = comments[0]
+    picks = []
+    if number == 1 and first.picks_total:
+        picks = comment_picks(article=article, sort=sort, per_page=per_page)
     return CommentThread(
         comments=comments,
-        count=comments[0].shown_total,
+        count=first.shown_total,
         number=number,
-        num_pages=max(1, math.ceil(comments[0].top_level_total / per_page)),
+        num_pages=max(1, math.ceil(first.top_level_total / per_page)),
+        sort=sort,
+        picks=picks,
+        top_level_count=first.top_level_total,
     )
 
 

@@ -5,14 +5,14 @@ import datetime
 import enum
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import CharField, Q, Value
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from core import ratelimit
 
-from .models import Article, ArticleRedirect, Comment, CommentReport
+from .models import Article, ArticleRedirect, Comment, CommentRecommendation, CommentReport
 from .moderation import hold_reasons
 
 
@@ -116,6 +116,31 @@ def comment_report(*, comment: Comment, reason: str, client_hash: str) -> Report
     return ReportOutcome.STORED if created else ReportOutcome.ALREADY_REPORTED
 
 
+@transaction.atomic
+def comment_recommend(*, comment: Comment, client_hash: str) -> bool:
+    """Recommend ``comment`` for the client, or take its recommendation back if it has one;
+    return whether the client now recommends it. The row and the comment's
+    ``recommend_count`` change in one transaction, the count with F() (never read and
+    written back), so concurrent presses from many clients give an exact count, and two
+    presses of one client at once store one recommendation (the unique constraint decides;
+    the loser's press is the same recommend)."""
+    existing = CommentRecommendation.objects.filter(comment=comment, client_hash=client_hash).first()
+    counted = Comment.objects.filter(pk=comment.pk)
+    if existing is not None:
+        existing.comment = comment  # what the page cache's scopes read: no query
+        deleted, _ = existing.delete()
+        if deleted:  # else a concurrent press of the same client took it back first
+            counted.update(recommend_count=F("recommend_count") - 1)
+        return False
+    try:
+        with transaction.atomic():  # a savepoint: the constraint's refusal leaves the rest usable
+            CommentRecommendation.objects.create(comment=comment, client_hash=client_hash)
+    except IntegrityError:
+        return True
+    counted.update(recommend_count=F("recommend_count") + 1)
+    return True
+
+
 # Marks a report whose client hash was purged (not a hex digest, so never a real hash).
 PURGED_PREFIX = "purged:"
 
@@ -123,16 +148,23 @@ PURGED_PREFIX = "purged:"
 @transaction.atomic
 def comment_data_purge(*, before: datetime.datetime) -> dict[str, int]:
     """Forget who wrote what before ``before``: clear commenters' emails and address
-    hashes, and replace report hashes with a meaningless unique marker (the report and its
-    reason stay for the moderators; one marker per row keeps the one-per-client rule).
-    Returns how many rows of each kind were changed."""
+    hashes, and replace report and recommendation hashes with a meaningless unique marker
+    (the report and its reason stay for the moderators, a recommendation stays counted; one
+    marker per row keeps the one-per-client rule). Returns how many rows of each kind were
+    changed."""
     comments = Comment.objects.filter(created_at__lt=before).filter(~Q(email="") | ~Q(ip_hash=""))
     reports = CommentReport.objects.filter(created_at__lt=before).exclude(
+        client_hash__startswith=PURGED_PREFIX
+    )
+    recommendations = CommentRecommendation.objects.filter(created_at__lt=before).exclude(
         client_hash__startswith=PURGED_PREFIX
     )
     return {
         "comments": comments.update(email="", ip_hash=""),
         "reports": reports.update(
+            client_hash=Concat(Value(PURGED_PREFIX), Cast("pk", output_field=CharField()))
+        ),
+        "recommendations": recommendations.update(
             client_hash=Concat(Value(PURGED_PREFIX), Cast("pk", output_field=CharField()))
         ),
     }

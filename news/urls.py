@@ -17,6 +17,11 @@ urlpatterns = [
         comment_views.report_comment,
         name="comment_report",
     ),
+    path(
+        "news/<slug:slug>/comments/<int:pk>/recommend/",
+        comment_views.recommend_comment,
+        name="comment_recommend",
+    ),
     path("search/", views.search, name="search"),
     # Feeds answer GET and HEAD only (Django's Feed view would answer PUT or DELETE with 200).
     path("feeds/latest/", require_safe(feeds.LatestArticlesFeed()), name="feed_latest"),

@@ -26,6 +26,9 @@ SUBJECT_LIST_COLD = LIST_COLD + 1
 ARTICLE_COLD = 11
 # Without comments there are no replies to fetch.
 ARTICLE_NO_COMMENTS_COLD = ARTICLE_COLD - 1
+# With moderators' picks, the first page of comments shows them: one query (whatever the
+# sort, and however many picks).
+ARTICLE_WITH_PICKS_COLD = ARTICLE_COLD + 1
 WARM = 1  # the generations of what the page shows: one indexed read (core.cache)
 
 # Kept for the tests that import the old names: the most a page may cost.

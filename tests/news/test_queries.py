@@ -2,12 +2,15 @@
 data each (tests/budgets.py says what each cold query is for)."""
 
 import pytest
+from django.utils import timezone
 
+from news.models import Comment
 from tests.athletics.factories import AthleteFactory, CompetitionEditionFactory, ResultFactory
 from tests.budgets import (
     ARTICLE_BUDGET,  # noqa: F401 (imported from here by other tests)
     ARTICLE_COLD,
     ARTICLE_NO_COMMENTS_COLD,
+    ARTICLE_WITH_PICKS_COLD,
     HOME_BUDGET,  # noqa: F401
     HOME_COLD,
     LIST_BUDGET,  # noqa: F401
@@ -116,6 +119,26 @@ def test_article_without_comments(client, django_assert_num_queries):
         client, django_assert_num_queries, article.get_absolute_url(), ARTICLE_NO_COMMENTS_COLD
     )
     assert response.context["comment_count"] == 0
+
+
+@pytest.mark.parametrize("sort", ["newest", "recommended"])
+@pytest.mark.parametrize(("top_level", "picks"), [(5, 2), (100, 20)])
+def test_sorted_article_with_recommends_and_picks(client, django_assert_num_queries, sort, top_level, picks):
+    article = _article_with_comments(top_level=top_level, replies_each=1)
+    comments = list(Comment.objects.filter(article=article).order_by("pk"))
+    for i, comment in enumerate(comments):
+        comment.recommend_count = i % 7
+    Comment.objects.bulk_update(comments, ["recommend_count"])
+    # Picks among top-level comments and replies, on every page of the conversation.
+    Comment.objects.filter(pk__in=[c.pk for c in comments[::3][:picks]]).update(
+        is_pick=True, picked_at=timezone.now()
+    )
+    url = f"{article.get_absolute_url()}?sort={sort}"
+
+    response, _ = cold_then_warm(client, django_assert_num_queries, url, ARTICLE_WITH_PICKS_COLD)
+    assert len(response.context["comment_thread"].picks) == picks
+    if top_level > 50:  # its second page: no picks to show, the budget of any page
+        cold_then_warm(client, django_assert_num_queries, f"{url}&comments=2", ARTICLE_COLD)
 
 
 def test_second_page_of_comments(client, django_assert_num_queries):

@@ -35,6 +35,7 @@ PRODUCT_URLS = [
     "/news/",
     "/news/?page=1",
     f"/news/{ARTICLE}/",
+    f"/news/{ARTICLE}/?sort=recommended",
     "/news/section/athletics/",
     "/news/tag/1500-m/",
     "/news/author/podium-staff/",
@@ -57,7 +58,10 @@ PRODUCT_URLS = [
     "/privacy/",
     "/house-rules/",
     "/admin/",
+    # POST-only (below, with the comment forms' URLs): the crawl uses the demo comment's id.
+    f"/news/{ARTICLE}/comments/1/recommend/",
 ]
+POST_ONLY = re.compile(r"/comments/[^/]+/recommend/$")
 # POST is their purpose (comment form, reports: another part of the site tests POST);
 # here they must only never 5xx, and refuse PUT, PATCH and DELETE.
 POST_URLS = {f"/news/{ARTICLE}/"}
@@ -77,7 +81,7 @@ BAD_VALUES = [
     "'\"--",
     "%F0%9F%8F%83",
 ]
-PARAMS = ["q", "page", "country", "discipline", "competition", "reply", "utm_source"]
+PARAMS = ["q", "page", "country", "discipline", "competition", "reply", "sort", "comments", "utm_source"]
 PATH_SUFFIXES = [
     "%00/",
     "%ZZ/",
@@ -175,7 +179,10 @@ def test_every_url_survives_hostile_variants_and_methods(demo, capsys):
     report_url = f"/news/{ARTICLE}/comments/{demo.pk}/report/"
     assert resolve(report_url).url_name == "comment_report"  # a missing route fails, never skips
     missing_report_url = f"/news/{ARTICLE}/comments/999999/report/"
+    recommend_url = f"/news/{ARTICLE}/comments/{demo.pk}/recommend/"
+    assert resolve(recommend_url).url_name == "comment_recommend"
     base_urls = list(dict.fromkeys([*sitemap_paths(crawl.client), *PRODUCT_URLS]))
+    base_urls = [url for url in base_urls if not POST_ONLY.search(url)]
     # Every URL gets the common variants; the first URL of each route (20 editions share
     # one view) gets all of them, which keeps the crawl quick without losing a view.
     seen_routes = Counter()
@@ -234,8 +241,13 @@ def test_every_url_survives_hostile_variants_and_methods(demo, capsys):
             crawl.request("forged header", "GET", url, expect={200, 301, 302, 304, 400}, **headers)
 
     # The comment form and the report URL: POST is theirs; they must never 5xx.
-    post_urls = [f"/news/{ARTICLE}/", report_url, missing_report_url]
-    crawl.request("GET a POST-only URL", "GET", report_url, expect={405})
+    post_urls = [f"/news/{ARTICLE}/", report_url, missing_report_url, recommend_url]
+    post_urls += [
+        f"/news/{ARTICLE}/comments/999999/recommend/",
+        f"/news/no-such-story/comments/{demo.pk}/recommend/",
+    ]
+    for url in (report_url, recommend_url):
+        crawl.request("GET a POST-only URL", "GET", url, expect={405})
     for url in post_urls:
         crawl.request("POST (comments)", "POST", url, data={})
         crawl.request(
@@ -271,7 +283,7 @@ PRODUCT_PATTERNS = [
     "/athletes/", "/athletes/<slug>/", "/athletes/<slug>/vs/<other-slug>/", "/competitions/",
     "/competitions/<slug>/", "/medals/", "/search/", "/feeds/latest/", "/feeds/latest/atom/",
     "/feeds/section/<slug>/", "/sitemap.xml", "/robots.txt", "/healthz", "/privacy/", "/house-rules/",
-    "/admin/",
+    "/admin/", "/news/<slug>/comments/<id>/recommend/",
 ]  # fmt: skip
 
 
@@ -288,7 +300,7 @@ def product_md_patterns():
 # PRODUCT_PATTERNS, with a concrete URL in PRODUCT_URLS, when its issue lands.
 PLANNED_PATTERNS = [
     "/news/<slug>/comments/<id>/edit/", "/news/<slug>/comments/<id>/delete/",
-    "/news/<slug>/comments/<id>/recommend/", "/news/<slug>/report-error/", "/corrections/",
+    "/news/<slug>/report-error/", "/corrections/",
     "/feeds/corrections/", "/athletes/<slug>/feed/", "/notifications/confirm/<token>/",
     "/notifications/unsubscribe/<token>/",
 ]  # fmt: skip
