@@ -1,5 +1,6 @@
 """20 fans post to the same article at the same moment: every comment is stored, and
-nobody gets an error.
+nobody gets an error. 20 readers recommend one comment at the same moment: each is
+counted exactly (each reader its own client through X-Forwarded-For, trusted here).
 
 This needs real concurrency, so it runs a real server (gunicorn: several worker processes,
 several threads each) on a real database: a SQLite file (WAL, IMMEDIATE transactions, busy
@@ -79,6 +80,8 @@ def server(database_url, tmp_path):
         "COMMENTS_RATE": "1000/m",
         "COMMENTS_MODERATION": "auto",
         "COMMENTS_CLOSE_AFTER_DAYS": "0",
+        # Readers told apart by the header (the recommend test); without it, REMOTE_ADDR.
+        "TRUSTED_PROXY_HEADER": "X-Forwarded-For",
     }
 
     def manage(*args):
@@ -184,5 +187,82 @@ def test_twenty_simultaneous_comments_are_all_stored(server):
         " status='approved').count())",
     )
     assert stored.strip().splitlines()[-1] == str(FANS)
+    log = server["log"].read_text()
+    assert "Traceback" not in log and "database is locked" not in log
+
+
+# ---------- Recommends ----------
+
+READERS = 20
+
+
+def press_all_at_once(server, url, readers):
+    """Each of ``readers`` (numbers) loads the article, then all press Recommend at one
+    moment; returns ``{reader: status}`` and the errors."""
+    start = threading.Barrier(len(readers), timeout=60)
+    statuses, errors = {}, []
+
+    def reader(n):
+        address = f"198.51.100.{n + 1}"
+        try:
+            opener = urllib.request.build_opener(
+                urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect
+            )
+            page = urllib.request.Request(  # noqa: S310 - our test server
+                f"{server['base']}/news/{SLUG}/", headers={"X-Forwarded-For": address}
+            )
+            with opener.open(page, timeout=30) as response:
+                html = response.read().decode()
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+            data = urllib.parse.urlencode({"csrfmiddlewaretoken": token}).encode()
+            press = urllib.request.Request(url, data=data, headers={"X-Forwarded-For": address})  # noqa: S310
+            start.wait()
+            try:
+                with opener.open(press, timeout=60) as response:
+                    statuses[n] = response.status
+            except urllib.error.HTTPError as answer:  # 303 is raised as an "error" without redirects
+                statuses[n] = answer.code
+        except Exception as exc:  # noqa: BLE001 - reported with the reader's number
+            errors.append(f"reader {n}: {exc!r}")
+
+    threads = [threading.Thread(target=reader, args=(n,)) for n in readers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return statuses, errors
+
+
+def test_twenty_simultaneous_recommends_are_counted_exactly(server):
+    manage = server["manage"]
+    comment_pk = manage(
+        "shell",
+        "-c",
+        "from news.models import Article, Comment;"
+        f"article = Article.objects.get(slug='{SLUG}');"
+        "print(Comment.objects.create(article=article, name='Ana', body='Great run.', status='approved').pk)",
+    ).splitlines()[-1]
+    url = f"{server['base']}/news/{SLUG}/comments/{comment_pk}/recommend/"
+
+    def counted():
+        out = manage(
+            "shell",
+            "-c",
+            "from news.models import Comment, CommentRecommendation;"
+            f"print(Comment.objects.get(pk={comment_pk}).recommend_count,"
+            f" CommentRecommendation.objects.filter(comment_id={comment_pk}).count())",
+        )
+        return out.strip().splitlines()[-1]
+
+    statuses, errors = press_all_at_once(server, url, range(READERS))
+    assert not errors, errors
+    assert statuses == dict.fromkeys(range(READERS), 303)
+    assert counted() == f"{READERS} {READERS}"
+
+    # Half take theirs back at once.
+    statuses, errors = press_all_at_once(server, url, range(0, READERS, 2))
+    assert not errors, errors
+    assert set(statuses.values()) == {303}
+    assert counted() == f"{READERS // 2} {READERS // 2}"
     log = server["log"].read_text()
     assert "Traceback" not in log and "database is locked" not in log
