@@ -222,6 +222,10 @@ def test_generate_bench_data_writes_the_rows_asked_for_with_derived_fields_set()
     replies = Comment.objects.filter(parent__isnull=False)
     assert not replies.exclude(parent__article=F("article")).exists()
     assert not replies.filter(parent__parent__isnull=False).exists()
+    # Recommended comments, and picks (approved, with the time they were picked), as on a live site.
+    assert Comment.objects.filter(recommend_count__gt=0).exists()
+    picks = Comment.objects.filter(is_pick=True)
+    assert not picks.exclude(status="approved", picked_at__isnull=False).exists()
     # What save() would have derived, bulk_create or not.
     for article in Article.objects.all():
         assert article.body_html == render_markdown(article.body)

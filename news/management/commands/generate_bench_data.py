@@ -549,8 +549,11 @@ class Command(BaseCommand):
 
     def comments(self, articles, count, thread):
         """``thread`` approved comments (a quarter of them replies) plus a few held ones on
-        the bench article; the rest spread over published articles, most on recent ones."""
+        the bench article; the rest spread over published articles, most on recent ones.
+        Most comments have a few recommendations, about one in 150 is a moderator's pick."""
         rnd = self.random
+        # Its own generator: recommends and picks leave the rest of the data as it was.
+        fans = random.Random(hash(rnd.getstate()))  # noqa: S311 - ints hash the same in every run
         bench = articles[0]
         published = [a for a in articles[1:] if a.published_at and a.published_at <= self.now]
         per_article = {bench.pk: 0}
@@ -572,6 +575,7 @@ class Command(BaseCommand):
             start = after or published_at[article_pk]
             window = max((self.now - start).total_seconds(), 1)
             created = start + datetime.timedelta(seconds=rnd.random() * min(window, 30 * 86400))
+            picked = status == Comment.Status.APPROVED and fans.random() < 1 / 150
             return Comment(
                 article_id=article_pk,
                 parent_id=parent_id,
@@ -581,6 +585,9 @@ class Command(BaseCommand):
                 created_at=created,
                 status=status,
                 ip_hash=f"{rnd.getrandbits(256):064x}",
+                recommend_count=min(int(fans.paretovariate(1.2)) - 1, 5000),
+                is_pick=picked,
+                picked_at=created if picked else None,
             )
 
         progress = Progress(self.stderr, "comments", count)
