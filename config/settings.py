@@ -364,6 +364,10 @@ COMMENTS_FORM_MAX_AGE_HOURS = env.int("COMMENTS_FORM_MAX_AGE_HOURS", default=24)
 if COMMENTS_FORM_MAX_AGE_HOURS < 1:
     raise ImproperlyConfigured("COMMENTS_FORM_MAX_AGE_HOURS must be a whole number of hours, 1 or more.")
 COMMENTS_DATA_RETENTION_DAYS = 90
+# Minutes the browser that posted a comment may edit or delete it (0: never).
+COMMENTS_EDIT_MINUTES = env.int("COMMENTS_EDIT_MINUTES", default=10)
+if COMMENTS_EDIT_MINUTES < 0:
+    raise ImproperlyConfigured("COMMENTS_EDIT_MINUTES must be a whole number of minutes, 0 (off) or more.")
 # The header a trusted reverse proxy puts the client address in, e.g. X-Forwarded-For.
 # Empty: REMOTE_ADDR is the client (no proxy, or one we do not trust).
 TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Q
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -289,7 +290,7 @@ class CommentAdmin(admin.ModelAdmin):
     list_select_related = ["article"]
     search_fields = ["body", "name"]
     raw_id_fields = ["article", "parent"]
-    readonly_fields = ["created_at", "report_summary", "recommend_count", "picked_at"]
+    readonly_fields = ["created_at", "edited_at", "earlier_texts", "report_summary", "recommend_count", "picked_at"]
     ordering = ["-created_at"]
     actions = ["approve", "reject", "mark_spam", "mark_pick", "remove_pick"]
 
@@ -301,6 +302,8 @@ class CommentAdmin(admin.ModelAdmin):
         # A posted comment stays where it is: another article or parent would split its
         # thread (Comment.save refuses it too). Chosen only when a comment is added here.
         fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.is_removed:  # its author removed it: nothing left to moderate
+            return [*fields, "article", "parent", "name", "email", "body", "status"]
         return [*fields, "article", "parent"] if obj is not None else fields
 
     def get_ordering(self, request):
@@ -321,8 +324,30 @@ class CommentAdmin(admin.ModelAdmin):
         summary = ", ".join(f"{labels.get(row['reason'], row['reason'])} ×{row['n']}" for row in rows)
         return summary or "None"
 
+    @admin.display(description="earlier texts")
+    def earlier_texts(self, obj):
+        """What its author replaced by an edit or deleted, newest first: read-only, so a
+        moderator sees what was said. (Not an inline: nothing here is edited.)"""
+        revisions = list(obj.revisions.all()) if obj.pk else []
+        if not revisions:
+            return "None: its author has not edited or deleted it."
+        return format_html_join(
+            "",
+            "<p><strong>{}</strong> {}:<br>{}</p>",
+            (
+                (
+                    revision.get_change_display(),
+                    timezone.localtime(revision.replaced_at).strftime("%d %b %Y %H:%M"),
+                    linebreaksbr(revision.body, autoescape=True),
+                )
+                for revision in revisions
+            ),
+        )
+
     @admin.display(description="comment")
     def excerpt(self, obj):
+        if obj.is_removed:
+            return "(removed by its author: the text is under “earlier texts”)"
         return Truncator(obj.body).words(12)
 
     @admin.display(description="article", ordering="article__title")
@@ -334,7 +359,9 @@ class CommentAdmin(admin.ModelAdmin):
         )
 
     def _set_status(self, request, queryset, status, verb):
-        update_and_log(self, request, queryset.exclude(status=status), verb, status=status)
+        # A comment its author removed has no text left to approve, reject or mark.
+        changed = queryset.exclude(status__in=[status, Comment.Status.REMOVED])
+        update_and_log(self, request, changed, verb, status=status)
 
     @admin.action(description="Approve", permissions=["change"])
     def approve(self, request, queryset):

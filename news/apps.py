@@ -10,7 +10,7 @@ class NewsConfig(AppConfig):
         writes change, when news changes by itself, and the per-visitor holes of its pages."""
         from core.cache import ALL, NEWS
 
-        from . import comment_views, selectors
+        from . import comment_edits, comment_views, selectors
         from .models import Article, Author, Comment, CommentRecommendation, Section, Tag
 
         through = [getattr(Article, field).through for field in ("tags", "authors", "athletes", "editions")]
@@ -25,5 +25,6 @@ class NewsConfig(AppConfig):
             "holes": {
                 "rendered_at": comment_views.rendered_at_hole,
                 "commenter_name": comment_views.remembered_name_attribute,
+                "own_comment": comment_edits.own_comment_controls,
             },
         }

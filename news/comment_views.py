@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from core import ratelimit
 from core.templatetags.visitor import visitor
 
-from . import selectors, services
+from . import comment_edits, selectors, services
 from .client import client_hash
 from .forms import CommentForm, ReportForm, rendered_at_token
 from .models import Article, Comment, CommentReport, CommentSort
@@ -221,6 +221,7 @@ def post_comment(view, request, slug):
         url = f"{article.get_absolute_url()}#comments"
     response = HttpResponseRedirect(url, status=303)
     remember_name(request, response, data["name"])
+    comment_edits.grant_edit(request, response, comment)
     return response
 
 

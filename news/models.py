@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -232,9 +232,20 @@ class CommentQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=Comment.Status.APPROVED)
 
+    def top_level_shown(self):
+        """Top-level comments a thread shows: approved ones, and ones their author removed
+        that still have approved replies (shown as "Comment removed by its author", so the
+        replies keep their place). Decided when read: a reply approved or rejected later
+        brings the placeholder back or takes it away."""
+        approved_reply = Comment.objects.filter(parent=OuterRef("pk"), status=Comment.Status.APPROVED)
+        shown = [Comment.Status.APPROVED, Comment.Status.REMOVED]
+        return self.filter(parent__isnull=True, status__in=shown).filter(
+            Q(status=Comment.Status.APPROVED) | Exists(approved_reply)
+        )
+
     def thread_for(self, article, sort=CommentSort.OLDEST):
-        """Approved top-level comments of ``article`` in ``sort`` order (oldest first by
-        default), with their approved replies, oldest first, prefetched into
+        """Top-level comments shown on ``article`` (``top_level_shown``) in ``sort`` order
+        (oldest first by default), with their approved replies, oldest first, prefetched into
         ``approved_replies``."""
         replies = Prefetch(
             "replies",
@@ -244,8 +255,8 @@ class CommentQuerySet(models.QuerySet):
             to_attr="approved_replies",
         )
         return (
-            self.approved()
-            .filter(article=article, parent__isnull=True)
+            self.top_level_shown()
+            .filter(article=article)
             .order_by(*CommentSort(sort).order_by)
             .prefetch_related(replies)
         )
@@ -257,6 +268,9 @@ class Comment(models.Model):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
         SPAM = "spam", "Spam"
+        # Deleted by the fan who posted it: the text is cleared (kept as a CommentRevision
+        # for moderators); shown as a placeholder only while it has approved replies.
+        REMOVED = "removed", "Removed by its author"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey(
@@ -277,6 +291,9 @@ class Comment(models.Model):
         help_text="A moderator’s pick: shown (while approved) with a badge, and first, under “Podium picks”.",
     )  # fmt: skip
     picked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    edited_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When its author last edited it (shown as “edited”)."
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -363,16 +380,20 @@ class Comment(models.Model):
                     {"parent": "Replies are one level deep: reply to the top-level comment."}
                 )
 
+    @property
+    def is_removed(self):
+        return self.status == self.Status.REMOVED
+
     def thread_page_number(self, per_page=None, sort=CommentSort.OLDEST):
-        """The page of the article's approved comments, in ``sort`` order, this comment is
-        shown on (a reply is on its parent's page), in one query; 1 when there is only one
-        page."""
+        """The page of the article's shown comments (``top_level_shown``), in ``sort`` order,
+        this comment is on (a reply is on its parent's page), in one query; 1 when there is
+        only one page."""
         per_page = per_page or settings.COMMENTS_PER_PAGE
         anchor = self.parent if self.parent_id else self
         before = CommentSort(sort).before(
             created_at=anchor.created_at, pk=anchor.pk, recommend_count=anchor.recommend_count
         )
-        top_level = Comment.objects.approved().filter(article_id=anchor.article_id, parent__isnull=True)
+        top_level = Comment.objects.top_level_shown().filter(article_id=anchor.article_id)
         earlier = top_level.filter(before).count()
         return earlier // per_page + 1
 
@@ -389,6 +410,26 @@ def thread_query(*, sort=CommentSort.OLDEST, page=1):
 def approved_comment_count():
     """Annotation: an article's approved comments."""
     return Count("comments", filter=Q(comments__status=Comment.Status.APPROVED), distinct=True)
+
+
+class CommentRevision(models.Model):
+    """A comment's text before its author edited or deleted it, for moderators (read-only
+    in the admin; purged after COMMENTS_DATA_RETENTION_DAYS with the rest of fans' data)."""
+
+    class Change(models.TextChoices):
+        EDITED = "edited", "Edited"
+        DELETED = "deleted", "Deleted"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField(help_text="The text before the change.")
+    change = models.CharField(max_length=10, choices=Change.choices)
+    replaced_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-replaced_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_change_display()} comment {self.comment_id}"
 
 
 class CommentReport(models.Model):

@@ -198,11 +198,14 @@ def comment_page_number(raw):
 
 def _shown_comments(article):
     """Approved comments of ``article`` that the page shows: top-level ones and the
-    replies to approved ones."""
+    replies to approved ones (and to comments removed by their author, whose placeholder
+    keeps the replies in place)."""
     return (
         Comment.objects.approved()
         .filter(article=article)
-        .filter(Q(parent__isnull=True) | Q(parent__status=Comment.Status.APPROVED))
+        .filter(
+            Q(parent__isnull=True) | Q(parent__status__in=[Comment.Status.APPROVED, Comment.Status.REMOVED])
+        )
     )
 
 
@@ -218,8 +221,8 @@ def comment_picks(*, article, sort=CommentSort.OLDEST, per_page=None):
         recommend_count=OuterRef("anchor_recommend_count"),
     )  # fmt: skip
     earlier = (
-        Comment.objects.approved()
-        .filter(article=article, parent__isnull=True)
+        Comment.objects.top_level_shown()
+        .filter(article=article)
         .filter(before)
         .order_by()
         .values("article")
@@ -265,7 +268,7 @@ def comment_thread(*, article, page=1, per_page=None, sort=CommentSort.OLDEST):
     comments = list(top_level[(number - 1) * per_page : number * per_page])
     if not comments and number > 1:
         # A stale or made-up page number: show the last page rather than an empty one.
-        top = Comment.objects.approved().filter(article=article, parent__isnull=True).count()
+        top = Comment.objects.top_level_shown().filter(article=article).count()
         number = max(1, math.ceil(top / per_page))
         comments = list(top_level[(number - 1) * per_page : number * per_page])
     if not comments:
@@ -276,7 +279,7 @@ def comment_thread(*, article, page=1, per_page=None, sort=CommentSort.OLDEST):
         picks = comment_picks(article=article, sort=sort, per_page=per_page)
     return CommentThread(
         comments=comments,
-        count=first.shown_total,
+        count=first.shown_total or 0,  # NULL if nothing approved shows
         number=number,
         num_pages=max(1, math.ceil(first.top_level_total / per_page)),
         sort=sort,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core import ratelimit
 
-from .models import Article, ArticleRedirect, Comment, CommentRecommendation, CommentReport
+from .models import Article, ArticleRedirect, Comment, CommentRecommendation, CommentReport, CommentRevision
 from .moderation import hold_reasons
 
 
@@ -141,6 +141,56 @@ def comment_recommend(*, comment: Comment, client_hash: str) -> bool:
     return True
 
 
+# What a fan may still change: a comment shown or waiting for a moderator, not one a
+# moderator rejected or marked as spam, nor one already removed.
+EDITABLE_STATUSES = (Comment.Status.APPROVED, Comment.Status.PENDING)
+
+
+class CommentNotChangeable(Exception):
+    """The comment is no longer approved or pending (a moderator decided, or it was removed)."""
+
+
+@transaction.atomic
+def comment_edit(*, comment: Comment, body: str, client_hash: str = "") -> Comment:
+    """Replace ``comment``'s text with ``body`` as its author asked, keeping the old text
+    as a ``CommentRevision`` for moderators and marking it edited. The edit is moderated
+    like a new comment (README, "Comments"): held as pending when a check holds it or
+    every comment is pre-moderated, else approved. The same text again changes nothing."""
+    comment = Comment.objects.select_for_update().select_related("article").get(pk=comment.pk)
+    if comment.status not in EDITABLE_STATUSES:
+        raise CommentNotChangeable(comment.status)
+    if body == comment.body:
+        return comment
+    now = timezone.now()
+    CommentRevision.objects.create(
+        comment=comment, body=comment.body, change=CommentRevision.Change.EDITED, replaced_at=now
+    )
+    # (The comment's own row still has its old text: it cannot count as a repeat of itself.)
+    held = settings.COMMENTS_MODERATION == "pre" or hold_reasons(
+        name=comment.name, body=body, client_hash=client_hash, now=now
+    )
+    comment.body = body
+    comment.edited_at = now
+    comment.status = Comment.Status.PENDING if held else Comment.Status.APPROVED
+    comment.save(update_fields=["body", "edited_at", "status"])
+    return comment
+
+
+@transaction.atomic
+def comment_remove(*, comment: Comment) -> Comment:
+    """Delete ``comment`` as its author asked: its text is cleared (kept as a
+    ``CommentRevision`` for moderators) and its status becomes removed, so it disappears,
+    or, while it has approved replies, leaves "Comment removed by its author" above them."""
+    comment = Comment.objects.select_for_update().select_related("article").get(pk=comment.pk)
+    if comment.status not in EDITABLE_STATUSES:
+        raise CommentNotChangeable(comment.status)
+    CommentRevision.objects.create(comment=comment, body=comment.body, change=CommentRevision.Change.DELETED)
+    comment.body = ""
+    comment.status = Comment.Status.REMOVED
+    comment.save(update_fields=["body", "status"])
+    return comment
+
+
 # Marks a report whose client hash was purged (not a hex digest, so never a real hash).
 PURGED_PREFIX = "purged:"
 
@@ -148,9 +198,10 @@ PURGED_PREFIX = "purged:"
 @transaction.atomic
 def comment_data_purge(*, before: datetime.datetime) -> dict[str, int]:
     """Forget who wrote what before ``before``: clear commenters' emails and address
-    hashes, and replace report and recommendation hashes with a meaningless unique marker
+    hashes, replace report and recommendation hashes with a meaningless unique marker
     (the report and its reason stay for the moderators, a recommendation stays counted; one
-    marker per row keeps the one-per-client rule). Returns how many rows of each kind were
+    marker per row keeps the one-per-client rule), and delete the earlier texts of edited
+    and deleted comments replaced before then. Returns how many rows of each kind were
     changed."""
     comments = Comment.objects.filter(created_at__lt=before).filter(~Q(email="") | ~Q(ip_hash=""))
     reports = CommentReport.objects.filter(created_at__lt=before).exclude(
@@ -159,7 +210,9 @@ def comment_data_purge(*, before: datetime.datetime) -> dict[str, int]:
     recommendations = CommentRecommendation.objects.filter(created_at__lt=before).exclude(
         client_hash__startswith=PURGED_PREFIX
     )
+    revisions, _ = CommentRevision.objects.filter(replaced_at__lt=before).delete()
     return {
+        "revisions": revisions,
         "comments": comments.update(email="", ip_hash=""),
         "reports": reports.update(
             client_hash=Concat(Value(PURGED_PREFIX), Cast("pk", output_field=CharField()))

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from . import comment_views, feeds, views
+from . import comment_edits, comment_views, feeds, views
 
 app_name = "news"
 
@@ -22,6 +22,8 @@ urlpatterns = [
         comment_views.recommend_comment,
         name="comment_recommend",
     ),
+    path("news/<slug:slug>/comments/<int:pk>/edit/", comment_edits.edit_comment, name="comment_edit"),
+    path("news/<slug:slug>/comments/<int:pk>/delete/", comment_edits.delete_comment, name="comment_delete"),
     path("search/", views.search, name="search"),
     # Feeds answer GET and HEAD only (Django's Feed view would answer PUT or DELETE with 200).
     path("feeds/latest/", require_safe(feeds.LatestArticlesFeed()), name="feed_latest"),

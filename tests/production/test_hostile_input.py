@@ -60,11 +60,20 @@ PRODUCT_URLS = [
     "/admin/",
     # POST-only (below, with the comment forms' URLs): the crawl uses the demo comment's id.
     f"/news/{ARTICLE}/comments/1/recommend/",
+    # The posting browser's alone (news.comment_edits): the crawl, another browser, is refused.
+    f"/news/{ARTICLE}/comments/{{comment}}/edit/",
+    f"/news/{ARTICLE}/comments/{{comment}}/delete/",
 ]
 POST_ONLY = re.compile(r"/comments/[^/]+/recommend/$")
+# What the crawl gets from a comment's edit and delete URLs ({comment}: the demo fixture's):
+# 403 (not the browser that posted it) and 405 (delete is POST only), besides the usual.
+REFUSED = {
+    f"/news/{ARTICLE}/comments/{{comment}}/edit/": {403},
+    f"/news/{ARTICLE}/comments/{{comment}}/delete/": {405},
+}
 # POST is their purpose (comment form, reports: another part of the site tests POST);
 # here they must only never 5xx, and refuse PUT, PATCH and DELETE.
-POST_URLS = {f"/news/{ARTICLE}/"}
+POST_URLS = {f"/news/{ARTICLE}/", *REFUSED}
 # Django's admin has its own method handling (and a login redirect); never a 5xx.
 NOT_STRICT_PREFIXES = ("/admin/",)
 
@@ -181,7 +190,10 @@ def test_every_url_survives_hostile_variants_and_methods(demo, capsys):
     missing_report_url = f"/news/{ARTICLE}/comments/999999/report/"
     recommend_url = f"/news/{ARTICLE}/comments/{demo.pk}/recommend/"
     assert resolve(recommend_url).url_name == "comment_recommend"
-    base_urls = list(dict.fromkeys([*sitemap_paths(crawl.client), *PRODUCT_URLS]))
+    product_urls = [url.format(comment=demo.pk) for url in PRODUCT_URLS]
+    refused_by_path = {url.format(comment=demo.pk): statuses for url, statuses in REFUSED.items()}
+    post_only = {url.format(comment=demo.pk) for url in POST_URLS}
+    base_urls = list(dict.fromkeys([*sitemap_paths(crawl.client), *product_urls]))
     base_urls = [url for url in base_urls if not POST_ONLY.search(url)]
     # Every URL gets the common variants; the first URL of each route (20 editions share
     # one view) gets all of them, which keeps the crawl quick without losing a view.
@@ -190,22 +202,30 @@ def test_every_url_survives_hostile_variants_and_methods(demo, capsys):
     for url in base_urls:
         path = url.split("?", 1)[0]
         strict = not path.startswith(NOT_STRICT_PREFIXES)
+        refused = refused_by_path.get(path, set())
         route = resolve(path).view_name
         seen_routes[route] += 1
         full = seen_routes[route] == 1
         # The page itself answers, and HEAD answers the same without a body.
-        first = crawl.request("baseline GET", "GET", url, expect={200, 301, 302})
+        first = crawl.request("baseline GET", "GET", url, expect={200, 301, 302} | refused)
         head = crawl.request("HEAD", "HEAD", url, expect={first.status_code})
         assert head.content == b"", f"HEAD {url} has a body"
         # Hostile query strings: every parameter the site reads at once, per bad value.
         for value in BAD_VALUES:
             query = "&".join(f"{name}={value}" for name in PARAMS)
             crawl.request(
-                "bad parameter values", "GET", with_param(url, "x", "1&" + query), expect=OK_FOR_BAD_INPUT
+                "bad parameter values",
+                "GET",
+                with_param(url, "x", "1&" + query),
+                expect=OK_FOR_BAD_INPUT | refused,
             )
         for value in BAD_PAGES if full else BAD_PAGES[:4]:
-            crawl.request("bad ?page=", "GET", with_param(url, "page", value), expect=OK_FOR_BAD_INPUT)
-        crawl.request("10,000-character q", "GET", with_param(url, "q", LONG_Q), expect=OK_FOR_BAD_INPUT)
+            crawl.request(
+                "bad ?page=", "GET", with_param(url, "page", value), expect=OK_FOR_BAD_INPUT | refused
+            )
+        crawl.request(
+            "10,000-character q", "GET", with_param(url, "q", LONG_Q), expect=OK_FOR_BAD_INPUT | refused
+        )
         for method in ("PUT", "PATCH", "DELETE") if full else ("DELETE",):
             crawl.request(
                 "PUT/PATCH/DELETE", method, url, data="x=1", content_type="text/plain",
@@ -216,10 +236,17 @@ def test_every_url_survives_hostile_variants_and_methods(demo, capsys):
         for name in PARAMS:
             for value in BAD_VALUES[:3]:
                 crawl.request(
-                    "bad parameter value", "GET", with_param(url, name, value), expect=OK_FOR_BAD_INPUT
+                    "bad parameter value",
+                    "GET",
+                    with_param(url, name, value),
+                    expect=OK_FOR_BAD_INPUT | refused,
                 )
-        crawl.request("bad parameter name", "GET", with_param(url, "%ZZ%00", "1"), expect=OK_FOR_BAD_INPUT)
-        crawl.request("repeated parameters", "GET", url + "?page=1&page=2&q=a&q=b", expect=OK_FOR_BAD_INPUT)
+        crawl.request(
+            "bad parameter name", "GET", with_param(url, "%ZZ%00", "1"), expect=OK_FOR_BAD_INPUT | refused
+        )
+        crawl.request(
+            "repeated parameters", "GET", url + "?page=1&page=2&q=a&q=b", expect=OK_FOR_BAD_INPUT | refused
+        )
         # Hostile paths.
         for suffix in PATH_SUFFIXES:
             crawl.request("bad path", "GET", path.rstrip("/") + "/" + suffix, expect={301, 302, 400, 404})
@@ -234,14 +261,16 @@ def test_every_url_survives_hostile_variants_and_methods(demo, capsys):
             assert options.status_code in {200, 405}, f"OPTIONS {url}: {options.status_code}"
             if options.status_code == HTTPStatus.OK:
                 assert "GET" in options["Allow"], f"OPTIONS {url} without Allow"
-        if strict and path not in POST_URLS:
+        if strict and path not in post_only:
             crawl.request("POST to a read-only page", "POST", url, data={"x": "1"}, expect={405})
         # Forged or broken headers.
         for headers in FORGED_HEADERS:
-            crawl.request("forged header", "GET", url, expect={200, 301, 302, 304, 400}, **headers)
+            crawl.request("forged header", "GET", url, expect={200, 301, 302, 304, 400} | refused, **headers)
 
     # The comment form and the report URL: POST is theirs; they must never 5xx.
+    missing_edit_url = f"/news/{ARTICLE}/comments/999999/edit/"
     post_urls = [f"/news/{ARTICLE}/", report_url, missing_report_url, recommend_url]
+    post_urls += [*refused_by_path, missing_edit_url]
     post_urls += [
         f"/news/{ARTICLE}/comments/999999/recommend/",
         f"/news/no-such-story/comments/{demo.pk}/recommend/",
@@ -283,7 +312,8 @@ PRODUCT_PATTERNS = [
     "/athletes/", "/athletes/<slug>/", "/athletes/<slug>/vs/<other-slug>/", "/competitions/",
     "/competitions/<slug>/", "/medals/", "/search/", "/feeds/latest/", "/feeds/latest/atom/",
     "/feeds/section/<slug>/", "/sitemap.xml", "/robots.txt", "/healthz", "/privacy/", "/house-rules/",
-    "/admin/", "/news/<slug>/comments/<id>/recommend/",
+    "/admin/", "/news/<slug>/comments/<id>/recommend/", "/news/<slug>/comments/<id>/edit/",
+    "/news/<slug>/comments/<id>/delete/",
 ]  # fmt: skip
 
 
@@ -299,7 +329,6 @@ def product_md_patterns():
 # PRODUCT.md's URLs of features still being built (issues 12 and 13): each moves into
 # PRODUCT_PATTERNS, with a concrete URL in PRODUCT_URLS, when its issue lands.
 PLANNED_PATTERNS = [
-    "/news/<slug>/comments/<id>/edit/", "/news/<slug>/comments/<id>/delete/",
     "/news/<slug>/report-error/", "/corrections/",
     "/feeds/corrections/", "/athletes/<slug>/feed/", "/notifications/confirm/<token>/",
     "/notifications/unsubscribe/<token>/",
