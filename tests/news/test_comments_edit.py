@@ -6,8 +6,12 @@ text for moderators; a deleted comment with replies leaves a placeholder."""
 
 import datetime
 import io
+import os
 import re
+import subprocess
+import sys
 from http import HTTPStatus
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -107,6 +111,32 @@ def moderator_client():
     client = Client()
     client.force_login(user)
     return client
+
+
+# ---------- The setting ----------
+
+
+def test_the_edit_window_comes_from_the_environment_and_refuses_a_negative_number():
+    code = "import config.settings as s; print(s.COMMENTS_EDIT_MINUTES)"
+    env = {"PATH": os.environ["PATH"], "ENV_FILE": os.devnull, "DEBUG": "true"}
+
+    def minutes(**extra):
+        root = Path(__file__).resolve().parents[2]
+        return subprocess.run(  # noqa: S603 - this interpreter, fixed code
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert minutes().stdout.strip() == "10"
+    assert minutes(COMMENTS_EDIT_MINUTES="0").stdout.strip() == "0"
+    assert minutes(COMMENTS_EDIT_MINUTES="25").stdout.strip() == "25"
+    refused = minutes(COMMENTS_EDIT_MINUTES="-1")
+    assert refused.returncode != 0
+    assert "COMMENTS_EDIT_MINUTES must be a whole number of minutes, 0 (off) or more." in refused.stderr
 
 
 # ---------- The capability ----------
