@@ -290,7 +290,14 @@ class CommentAdmin(admin.ModelAdmin):
     list_select_related = ["article"]
     search_fields = ["body", "name"]
     raw_id_fields = ["article", "parent"]
-    readonly_fields = ["created_at", "edited_at", "earlier_texts", "report_summary", "recommend_count", "picked_at"]
+    readonly_fields = [
+        "created_at",
+        "edited_at",
+        "earlier_texts",
+        "report_summary",
+        "recommend_count",
+        "picked_at",
+    ]
     ordering = ["-created_at"]
     actions = ["approve", "reject", "mark_spam", "mark_pick", "remove_pick"]
 
