@@ -42,7 +42,9 @@ run: $(BIN)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+# The mail sender beside the server (its mails printed here: EMAIL_URL's console default).
+	$(BIN)/python manage.py send_notifications --every 15 & trap 'kill $$! 2>/dev/null' EXIT; \
+		$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 serve: export DEBUG = false
 serve: export HTTPS = false

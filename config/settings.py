@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 from config.static_headers import add_security_headers as add_static_security_headers
 
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "core",
     "athletics",
     "news",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -323,6 +325,15 @@ LOGGING = {
     },
 }
 
+# Email (README, "Configuration"): EMAIL_URL through django-environ, e.g.
+# smtp+tls://user:password@smtp.example.com:587; the console by default, so a development
+# server's mails are printed. Mail is only ever sent by `send_notifications` (the outbox).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <noreply@{_site.hostname}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that does not answer fails the attempt (retried later) instead of hanging.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
 # Comments (see README, "Comments").
 COMMENTS_MODERATION = env.str("COMMENTS_MODERATION", default="auto")
 if COMMENTS_MODERATION not in {"auto", "pre"}:
@@ -368,6 +379,17 @@ COMMENTS_DATA_RETENTION_DAYS = 90
 COMMENTS_EDIT_MINUTES = env.int("COMMENTS_EDIT_MINUTES", default=10)
 if COMMENTS_EDIT_MINUTES < 0:
     raise ImproperlyConfigured("COMMENTS_EDIT_MINUTES must be a whole number of minutes, 0 (off) or more.")
+# Addresses that get the digest of pending and reported comments (send_notifications).
+COMMENTS_MODERATORS_EMAIL = [
+    a.strip() for a in env.list("COMMENTS_MODERATORS_EMAIL", default=[]) if a.strip()
+]
+for _address in COMMENTS_MODERATORS_EMAIL:
+    try:
+        validate_email(_address)
+    except ValidationError:
+        raise ImproperlyConfigured(
+            f"COMMENTS_MODERATORS_EMAIL must be comma-separated email addresses, not {_address!r}."
+        ) from None
 # The header a trusted reverse proxy puts the client address in, e.g. X-Forwarded-For.
 # Empty: REMOTE_ADDR is the client (no proxy, or one we do not trust).
 TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")

@@ -28,6 +28,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("news.urls")),
     path("", include("athletics.urls")),
+    path("", include("notifications.urls")),
     # The index, and one sitemap per section (paginated: ?p=N).
     path(
         "sitemap.xml",

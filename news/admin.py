@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.db.models import Count, F, Q
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from core import cache
+from notifications.services import replies_published
 
 from .forms import ArticleAdminForm
 from .models import Article, ArticleRedirect, Author, Comment, CommentReport, Section, Tag
@@ -370,9 +372,23 @@ class CommentAdmin(admin.ModelAdmin):
         changed = queryset.exclude(status__in=[status, Comment.Status.REMOVED])
         update_and_log(self, request, changed, verb, status=status)
 
+    def save_model(self, request, obj, form, change):
+        # A reply a moderator makes public here is notified like one published at once
+        # (the admin saves in a transaction: the outbox rows go with the change).
+        was_public = change and Comment.objects.filter(pk=obj.pk, status=Comment.Status.APPROVED).exists()
+        super().save_model(request, obj, form, change)
+        if not was_public:
+            replies_published(replies=[obj])
+
     @admin.action(description="Approve", permissions=["change"])
     def approve(self, request, queryset):
-        self._set_status(request, queryset, Comment.Status.APPROVED, "approved")
+        # The replies made public by this action are notified, in the same transaction.
+        with transaction.atomic():
+            held_replies = list(queryset.exclude(status=Comment.Status.APPROVED).filter(parent__isnull=False))
+            self._set_status(request, queryset, Comment.Status.APPROVED, "approved")
+            for reply in held_replies:
+                reply.status = Comment.Status.APPROVED
+            replies_published(replies=held_replies)
 
     @admin.action(description="Reject", permissions=["change"])
     def reject(self, request, queryset):

@@ -34,6 +34,10 @@ from .models import Article, Comment, CommentReport, CommentSort
 FORM_AUTO_ID = "comment-%s"
 PUBLISHED_MESSAGE = "Your comment is published"
 MODERATION_MESSAGE = "Your comment is awaiting moderation"
+NOTIFY_MESSAGE = (
+    "We will email you when someone replies. If this is the first time you asked at this address, "
+    "open the link we are sending you to confirm it."
+)
 
 # The name a fan gave, remembered for their next comment on any article: a signed cookie
 # (no session row, no query), readable only by the server (httponly).
@@ -211,6 +215,7 @@ def post_comment(view, request, slug):
         parent=data["parent"],
         client_hash=client,
         is_spam=form.looks_like_a_bot(),
+        notify=data["notify"],
     )
     if comment.status == Comment.Status.APPROVED:
         messages.success(request, PUBLISHED_MESSAGE)
@@ -219,6 +224,10 @@ def post_comment(view, request, slug):
     else:
         messages.info(request, MODERATION_MESSAGE)
         url = f"{article.get_absolute_url()}#comments"
+    if data["notify"]:
+        # The same words whether the address is new, waiting or confirmed: no one learns
+        # from the form which addresses follow conversations here.
+        messages.info(request, NOTIFY_MESSAGE)
     response = HttpResponseRedirect(url, status=303)
     remember_name(request, response, data["name"])
     comment_edits.grant_edit(request, response, comment)

@@ -117,6 +117,12 @@ class CommentForm(forms.Form):
         required=False,
         help_text="Never shown to anyone. Deleted after 90 days.",
     )
+    # Reply emails (the notifications app): only with an email, confirmed once by a link.
+    notify = forms.BooleanField(
+        label="Email me when someone replies",
+        required=False,
+        help_text="We first send a link to confirm the address; each email has a one-click unsubscribe.",
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     # Honeypot: hidden from people by CSS (and from screen readers), filled by bots.
     website = forms.CharField(label="Leave this field empty", required=False)
@@ -199,6 +205,18 @@ class CommentForm(forms.Form):
                 code="rendered_at_expired",
             )
         return token
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("notify") and not cleaned.get("email") and "email" not in self.errors:
+            self.add_error(
+                "notify",
+                forms.ValidationError(
+                    "To be emailed about replies, give your email address (or untick this box).",
+                    code="notify_without_email",
+                ),
+            )
+        return cleaned
 
     def clean_parent(self):
         """The comment replied to; a reply to a reply attaches to its top-level comment."""

@@ -11,6 +11,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from core import ratelimit
+from notifications import services as notifications
 
 from .models import Article, ArticleRedirect, Comment, CommentRecommendation, CommentReport, CommentRevision
 from .moderation import hold_reasons
@@ -58,14 +59,17 @@ def comment_create(
     parent: Comment | None = None,
     client_hash: str = "",
     is_spam: bool = False,
+    notify: bool = False,
 ) -> Comment:
     """Store a fan's comment with the status the moderation policy gives it (README,
     "Comments"): spam when the form caught a bot, pending when a check holds it or every
     comment is pre-moderated, approved otherwise. A reply to a reply attaches to its
-    top-level comment.
+    top-level comment. A public reply queues its email notifications, and ``notify`` (with
+    an email) follows the conversation (``notifications.services.comment_posted``).
 
     Atomic so that the repeat check and the insert see the same data (on SQLite the
-    transaction takes the write lock first: IMMEDIATE)."""
+    transaction takes the write lock first: IMMEDIATE), and so that the outbox rows are
+    written if and only if the comment is."""
     if parent is not None:
         if parent.article_id != article.pk:
             raise ValueError("A reply must belong to the same article as its parent.")
@@ -80,7 +84,7 @@ def comment_create(
         status = Comment.Status.PENDING
     else:
         status = Comment.Status.APPROVED
-    return Comment.objects.create(
+    comment = Comment.objects.create(
         article=article,
         parent=parent,
         name=name,
@@ -90,6 +94,8 @@ def comment_create(
         status=status,
         ip_hash=client_hash,
     )
+    notifications.comment_posted(comment=comment, notify=notify)
+    return comment
 
 
 class ReportOutcome(enum.Enum):

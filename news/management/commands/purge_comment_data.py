@@ -5,20 +5,27 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from news.services import comment_data_purge
+from notifications.services import notification_data_purge
 
 
 class Command(BaseCommand):
     help = (
         "Clear commenters' emails and hashed client addresses (comments, reports and recommendations), "
         "and delete the earlier texts of edited and deleted comments, older than "
-        "COMMENTS_DATA_RETENTION_DAYS (90). Run it daily from cron; running it twice changes nothing."
+        "COMMENTS_DATA_RETENTION_DAYS (90), and the reply-email data no longer needed (follows of that "
+        "age, unconfirmed addresses after 48 hours, sent mail after 7 days). Run it daily from cron; "
+        "running it twice changes nothing."
     )
 
     def handle(self, *args, **options):
         days = settings.COMMENTS_DATA_RETENTION_DAYS
-        counts = comment_data_purge(before=timezone.now() - datetime.timedelta(days=days))
+        before = timezone.now() - datetime.timedelta(days=days)
+        counts = comment_data_purge(before=before)
+        emails = notification_data_purge(before=before)
         self.stdout.write(
             f"Purged data older than {days} days: {counts['comments']} comment(s), "
             f"{counts['reports']} report(s), {counts['recommendations']} recommendation(s), "
-            f"{counts['revisions']} earlier text(s) of edited or deleted comments."
+            f"{counts['revisions']} earlier text(s) of edited or deleted comments; "
+            f"reply emails: {emails['subscriptions']} follow(s), "
+            f"{emails['addresses']} address(es), {emails['messages']} sent message(s)."
         )
