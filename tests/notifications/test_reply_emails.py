@@ -250,3 +250,17 @@ def test_a_bots_comment_follows_nothing_and_sends_no_confirmation(client, articl
     assert Comment.objects.get().status == Comment.Status.SPAM
     assert not Subscriber.objects.exists()
     assert not OutboxMessage.objects.exists()
+
+
+def test_mails_are_plain_text_names_and_titles_unescaped(client, article, mailoutbox):
+    article.title = "Kerr & Ingebrigtsen: “the duel”"
+    article.save()
+    thread = CommentFactory(article=article, email=ANA)
+    services.subscription_request(email=ANA, thread=thread)
+    services.subscriber_confirm(subscriber=Subscriber.objects.get(email=ANA))
+    reply_to(client, thread, name="Seán O'Brien")
+    send_notifications()
+    notification = mails_to(mailoutbox, ANA)[-1]
+    assert "Seán O'Brien replied" in notification.body
+    assert "Kerr & Ingebrigtsen: “the duel”" in notification.body
+    assert "&amp;" not in notification.body and "&#x27;" not in notification.body
