@@ -201,3 +201,33 @@ def test_nothing_queued_sends_nothing_and_prints_nothing(mailoutbox, capsys):
     call_command("send_notifications")
     assert mailoutbox == []
     assert capsys.readouterr().out == ""
+
+
+def test_with_the_default_console_backend_the_mails_are_printed(settings, capsys):
+    """What `make run` shows: EMAIL_URL's default, the console."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    queue(headers={"List-Unsubscribe": "<https://podium.example/notifications/unsubscribe/x/>"})
+    send_notifications()
+    printed = capsys.readouterr().out
+    assert "Subject: Message 0" in printed and "To: fan0@example.com" in printed
+    assert "List-Unsubscribe: <https://podium.example/notifications/unsubscribe/x/>" in printed
+
+
+def test_every_keeps_sending_until_stopped(mailoutbox):
+    from django.core.management import call_command
+
+    queue(1)
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) == 1:
+            queue(1)  # queued while the sender waits: sent on its next round
+            return
+        raise KeyboardInterrupt  # Ctrl-C (make run)
+
+    with mock.patch("notifications.management.commands.send_notifications.time.sleep", side_effect=sleep):
+        with pytest.raises(KeyboardInterrupt):
+            call_command("send_notifications", every=15, verbosity=0)
+    assert sleeps == [15, 15]
+    assert len(mailoutbox) == 2
