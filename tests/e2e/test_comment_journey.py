@@ -76,6 +76,25 @@ def test_fan_posts_a_comment_and_replies_to_it(any_page, demo):
     assert not serious_violations(page)
 
 
+def test_after_a_failed_post_by_keyboard_focus_is_on_the_error_summary(page, demo):
+    """Keyboard and screen-reader users land on what went wrong, not at the top of the page:
+    the form posts to ``#comment-errors``, the summary's id, and a focusable fragment target
+    is focused by the browser itself (no script)."""
+    page.goto(demo + KERR)
+    page.get_by_label("Name", exact=True).fill("Sam")
+    page.get_by_label("Comment", exact=True).focus()
+    page.keyboard.press("Tab")  # on to the email field, then send the form with Enter
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    focused = page.evaluate("document.activeElement.className")
+    assert focused == "form-errors"
+    assert "Your comment is not posted yet." in page.evaluate("document.activeElement.innerText")
+    # Its ring shows (keyboard use), dark on the light page.
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+
+
 def test_an_empty_comment_shows_the_errors_and_keeps_the_name(any_page, demo):
     page = any_page
     page.goto(demo + KERR)

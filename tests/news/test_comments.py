@@ -55,7 +55,7 @@ def test_article_page_has_the_comment_form_with_csrf_and_links(client, url):
     form = html[html.index('<form class="comment-form__form"') :]
     form = form[: form.index("</form>")]
     assert 'method="post"' in form
-    assert f'action="{url}#comment-form"' in form
+    assert f'action="{url}#comment-errors"' in form
     assert 'name="csrfmiddlewaretoken"' in form
     for name in ("name", "body", "email", "parent", "website", "rendered_at"):
         assert f'name="{name}"' in form

@@ -211,7 +211,7 @@ def test_more_than_a_page_of_comments_is_paginated_oldest_first(client, url, art
     assert "Page 2 of 3" in html
     assert f'href="?comments=2#comment-{comments[4].pk}"' in html  # permalink names its page
     assert f'href="?comments=2&amp;reply={comments[4].pk}#comment-form"' in html
-    assert f'action="{url}?comments=2#comment-form"' in html
+    assert f'action="{url}?comments=2#comment-errors"' in html
     assert f'href="{url}#comments"' in html  # back to page 1: the article's own URL
 
     assert shown_ids(client.get(url, {"comments": 3})) == [comments[6].pk]

@@ -425,7 +425,7 @@ def test_sorted_pages_paginate_and_name_themselves_canonically(client, settings)
         f'href="?sort=newest&amp;comments=2&amp;reply={response.context["comments"][0].pk}#comment-form"'
         in html
     )
-    assert f'action="{url}?sort=newest&amp;comments=2#comment-form"' in html
+    assert f'action="{url}?sort=newest&amp;comments=2#comment-errors"' in html
     # The sort links start each order at its first page.
     assert f'href="{url}?sort=recommended#comments"' in html
     assert f'href="{url}#comments" rel="nofollow">Oldest first' in html

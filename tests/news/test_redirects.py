@@ -200,7 +200,7 @@ def test_the_308_keeps_the_query_and_a_rejected_post_keeps_the_text_at_the_new_u
     response = client.post("/news/old-name/", comment_data(article, name="Kept Name", body=""), follow=True)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert 'value="Kept Name"' in response.text
-    assert 'action="/news/new-name/#comment-form"' in response.text
+    assert 'action="/news/new-name/#comment-errors"' in response.text
     assert not Comment.objects.exists()
 
 
