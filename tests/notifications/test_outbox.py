@@ -226,8 +226,15 @@ def test_every_keeps_sending_until_stopped(mailoutbox):
             return
         raise KeyboardInterrupt  # Ctrl-C (make run)
 
-    with mock.patch("notifications.management.commands.send_notifications.time.sleep", side_effect=sleep):
+    command = "notifications.management.commands.send_notifications"
+    # Between rounds the command lets go of stale connections; inside the test's transaction
+    # that would close the test's own connection (PostgreSQL), so it is only counted here.
+    with (
+        mock.patch(f"{command}.time.sleep", side_effect=sleep),
+        mock.patch(f"{command}.close_old_connections") as let_go,
+    ):
         with pytest.raises(KeyboardInterrupt):
             call_command("send_notifications", every=15, verbosity=0)
     assert sleeps == [15, 15]
+    assert let_go.call_count == 2
     assert len(mailoutbox) == 2
