@@ -357,6 +357,15 @@ for _rate_setting in (
     _rate = globals()[_rate_setting]
     if not all(re.fullmatch(r"\s*\d+\s*/\s*[smhd]\s*", part) for part in _rate.split(",") if part.strip()):
         raise ImproperlyConfigured(f"{_rate_setting} must look like 5/m,20/h (s, m, h or d), not {_rate!r}.")
+# Trust from history (README, "Comments"): the window in days (0 turns it off), and how many
+# approved comments, with no rejection, let a client skip the links and blocklist holds (0: never).
+COMMENTS_TRUST_DAYS = env.int("COMMENTS_TRUST_DAYS", default=90)
+COMMENTS_TRUSTED_AFTER = env.int("COMMENTS_TRUSTED_AFTER", default=3)
+# Distinct readers' reports that hide a shown comment pending review (0: reports never hide).
+COMMENTS_HIDE_AFTER_REPORTS = env.int("COMMENTS_HIDE_AFTER_REPORTS", default=0)
+for _count_setting in ("COMMENTS_TRUST_DAYS", "COMMENTS_TRUSTED_AFTER", "COMMENTS_HIDE_AFTER_REPORTS"):
+    if globals()[_count_setting] < 0:
+        raise ImproperlyConfigured(f"{_count_setting} must be 0 or more, not {globals()[_count_setting]}.")
 COMMENTS_BLOCKLIST = [w.strip().lower() for w in env.list("COMMENTS_BLOCKLIST", default=[]) if w.strip()]
 # Names no fan may take (whole words, however spelled: README, "Comments"), besides the
 # staff's bylines.

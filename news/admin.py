@@ -265,7 +265,8 @@ class CommentStatusFilter(admin.SimpleListFilter):
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     """The moderators' queue: reported comments first, most reported first (readers'
-    reports never hide a comment; they bring it to a moderator), then newest first.
+    reports bring a comment to a moderator; they hide it, pending review, only past
+    ``COMMENTS_HIDE_AFTER_REPORTS``: "hidden after reports" says when), then newest first.
     Moderators pick comments here (an action, or the "Podium pick" box of each row, both
     logged): an approved pick is shown with a badge, first, under "Podium picks"."""
 
@@ -295,6 +296,7 @@ class CommentAdmin(admin.ModelAdmin):
     readonly_fields = [
         "created_at",
         "edited_at",
+        "hidden_at",
         "earlier_texts",
         "report_summary",
         "recommend_count",

@@ -294,6 +294,10 @@ class Comment(models.Model):
     edited_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When its author last edited it (shown as “edited”)."
     )
+    hidden_at = models.DateTimeField(
+        "hidden after reports", null=True, blank=True, editable=False,
+        help_text="When readers’ reports hid it (COMMENTS_HIDE_AFTER_REPORTS); approve it to restore it.",
+    )  # fmt: skip
 
     objects = CommentQuerySet.as_manager()
 
@@ -320,6 +324,9 @@ class Comment(models.Model):
             models.Index(
                 fields=["article", "picked_at"], name="comment_picks_idx", condition=Q(is_pick=True)
             ),
+            # A commenter's recent history (moderation.commenter_standing), by client and by email.
+            models.Index(fields=["ip_hash", "created_at"], name="comment_client_history_idx"),
+            models.Index(fields=["email", "created_at"], name="comment_email_history_idx"),
         ]
 
     def __str__(self):

@@ -79,7 +79,7 @@ def comment_create(
     if is_spam:
         status = Comment.Status.SPAM
     elif settings.COMMENTS_MODERATION == "pre" or hold_reasons(
-        name=name, body=body, client_hash=client_hash, now=now
+        name=name, body=body, client_hash=client_hash, email=email, now=now
     ):
         status = Comment.Status.PENDING
     else:
@@ -88,7 +88,8 @@ def comment_create(
         article=article,
         parent=parent,
         name=name,
-        email=email or "",
+        # Lower-case, as notification addresses are: one fan's history is one address.
+        email=(email or "").strip().lower(),
         body=body,
         created_at=now,
         status=status,
@@ -110,7 +111,15 @@ def comment_report(*, comment: Comment, reason: str, client_hash: str) -> Report
     """Record a reader's report of ``comment``, once per client per comment (also under a
     race). At most ``COMMENTS_REPORTS_PER_COMMENT`` reports of one comment are stored per
     window, whoever sends them: a flood from rotating addresses fills no table, and the
-    comment is at the top of the queue long before the cap."""
+    comment is at the top of the queue long before the cap.
+
+    With ``COMMENTS_HIDE_AFTER_REPORTS`` = N, the report that makes N distinct reports of a
+    shown comment hides it, pending review (``hidden_at`` tells moderators why); a moderator
+    restores it by approving it, and later reports never hide it again. The comment's row is
+    locked first, so concurrent reports count each other."""
+    hide_after = settings.COMMENTS_HIDE_AFTER_REPORTS
+    if hide_after:
+        comment = Comment.objects.select_for_update().select_related("article").get(pk=comment.pk)
     if CommentReport.objects.filter(comment=comment, client_hash=client_hash).exists():
         return ReportOutcome.ALREADY_REPORTED
     cap = ratelimit.parse_rates(settings.COMMENTS_REPORTS_PER_COMMENT)
@@ -119,6 +128,16 @@ def comment_report(*, comment: Comment, reason: str, client_hash: str) -> Report
     _, created = CommentReport.objects.get_or_create(
         comment=comment, client_hash=client_hash, defaults={"reason": reason}
     )
+    if (
+        created
+        and hide_after
+        and comment.status == Comment.Status.APPROVED
+        and comment.hidden_at is None
+        and comment.reports.count() >= hide_after
+    ):
+        comment.status = Comment.Status.PENDING
+        comment.hidden_at = timezone.now()
+        comment.save(update_fields=["status", "hidden_at"])
     return ReportOutcome.STORED if created else ReportOutcome.ALREADY_REPORTED
 
 
@@ -173,7 +192,7 @@ def comment_edit(*, comment: Comment, body: str, client_hash: str = "") -> Comme
     )
     # (The comment's own row still has its old text: it cannot count as a repeat of itself.)
     held = settings.COMMENTS_MODERATION == "pre" or hold_reasons(
-        name=comment.name, body=body, client_hash=client_hash, now=now
+        name=comment.name, body=body, client_hash=client_hash, email=comment.email, now=now
     )
     comment.body = body
     comment.edited_at = now

@@ -200,3 +200,12 @@ def test_reserved_comment_names_come_from_a_comma_separated_variable():
     custom = run(env={**env, "COMMENTS_RESERVED_NAMES": "Race Control, ,Desk"})
     assert json.loads(default.stdout) == ["Podium", "Editor", "Moderator", "Admin", "Administrator", "Staff"]
     assert json.loads(custom.stdout) == ["Race Control", "Desk"]
+
+
+@pytest.mark.parametrize(
+    "name", ["COMMENTS_TRUST_DAYS", "COMMENTS_TRUSTED_AFTER", "COMMENTS_HIDE_AFTER_REPORTS"]
+)
+def test_a_negative_trust_or_hiding_count_is_a_clear_error(name):
+    result = load_settings(DEBUG="true", **{name: "-1"})
+    assert result.returncode != 0
+    assert f"{name} must be 0 or more, not -1." in result.stderr

@@ -313,10 +313,10 @@ def test_a_post_costs_the_same_on_a_busy_article(django_assert_max_num_queries):
     assert response.status_code == HTTPStatus.SEE_OTHER
     assert Comment.objects.filter(status=Comment.Status.APPROVED, body__startswith="On the").count() == 2
     # Article, parent, the staff's bylines (reserved names); the rate limit (its counts, one
-    # upsert per window, ended windows deleted, in a savepoint); repeat check, insert and the
-    # article's comment generation (in a savepoint); who follows the thread (reply emails);
-    # the new comment's page.
-    assert busy_cost == quiet_cost <= 16
+    # upsert per window, ended windows deleted, in a savepoint); the client's history (trust),
+    # repeat check, insert and the article's comment generation (in a savepoint); who follows
+    # the thread (reply emails); the new comment's page.
+    assert busy_cost == quiet_cost <= 17
 
 
 def test_a_rejected_post_costs_the_same_as_the_page(client, django_assert_max_num_queries):
