@@ -13,6 +13,8 @@ reports a small form per comment, and a rejected post re-renders the page with t
 fan's text kept.
 """
 
+import functools
+
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
@@ -234,27 +236,44 @@ def post_comment(view, request, slug):
     return response
 
 
-@require_POST
-def report_comment(request, slug, pk):
+def on_approved_comment(url_name):
+    """For a reader's POST on one shown comment, ``/news/<slug>/comments/<id>/<action>/``
+    (``url_name``): the view is called with the published article and its approved comment;
+    404 for anything else, but a 308 to the same action at the current URL for an old slug of
+    a renamed article (``repost_to_renamed_article``)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @require_POST
+        def wrapper(request, slug, pk):
+            try:
+                article = get_object_or_404(Article.objects.published(), slug=slug)
+            except Http404:
+                response = repost_to_renamed_article(
+                    request, slug, url=lambda moved: reverse(url_name, kwargs={"slug": moved.slug, "pk": pk})
+                )
+                if response is None:
+                    raise
+                return response
+            comments = Comment.objects.approved().select_related("parent")
+            comment = get_object_or_404(comments, article=article, pk=pk)
+            comment.article = article
+            return view(request, article, comment)
+
+        return wrapper
+
+    return decorator
+
+
+@on_approved_comment("news:comment_report")
+def report_comment(request, article, comment):
     """``POST /news/<slug>/comments/<id>/report/``: a reader reports an approved comment.
-    One report per client per comment (a second is thanked, not stored); a report never
-    hides the comment. 303 back to the comment with a message; 400 without a valid reason;
-    429 with Retry-After, the form again with the reason kept, past ``COMMENTS_REPORT_RATE``
-    reports from one client. Past ``COMMENTS_REPORTS_PER_COMMENT`` stored reports of the
-    comment a report is thanked as usual and not stored (``services.comment_report``)."""
-    try:
-        article = get_object_or_404(Article.objects.published(), slug=slug)
-    except Http404:
-        response = repost_to_renamed_article(
-            request,
-            slug,
-            url=lambda moved: reverse("news:comment_report", kwargs={"slug": moved.slug, "pk": pk}),
-        )
-        if response is None:
-            raise
-        return response
-    comment = get_object_or_404(Comment.objects.approved().select_related("parent"), article=article, pk=pk)
-    comment.article = article
+    One report per client per comment (a second is thanked, not stored); reports hide the
+    comment only past ``COMMENTS_HIDE_AFTER_REPORTS``. 303 back to the comment with a
+    message; 400 without a valid reason; 429 with Retry-After, the form again with the
+    reason kept, past ``COMMENTS_REPORT_RATE`` reports from one client. Past
+    ``COMMENTS_REPORTS_PER_COMMENT`` stored reports of the comment a report is thanked as
+    usual and not stored (``services.comment_report``)."""
     form = ReportForm(request.POST)
     if not form.is_valid():
         context = {"article": article, "comment": comment, "form": form}
@@ -278,26 +297,13 @@ RECOMMENDED_MESSAGE = "You recommended the comment by {name}. Press Recommend ag
 TAKEN_BACK_MESSAGE = "Your recommendation of the comment by {name} is taken back."
 
 
-@require_POST
-def recommend_comment(request, slug, pk):
+@on_approved_comment("news:comment_recommend")
+def recommend_comment(request, article, comment):
     """``POST /news/<slug>/comments/<id>/recommend/``: a reader recommends an approved
     comment, once per client; a second press takes it back (``services.comment_recommend``).
     303 back to the comment, on the page of the order the reader was reading (the form's
     ``sort``), with a message saying which happened; 403 when the article's comments are
     closed; 429 with Retry-After past ``COMMENTS_RECOMMEND_RATE`` presses from one client."""
-    try:
-        article = get_object_or_404(Article.objects.published(), slug=slug)
-    except Http404:
-        response = repost_to_renamed_article(
-            request,
-            slug,
-            url=lambda moved: reverse("news:comment_recommend", kwargs={"slug": moved.slug, "pk": pk}),
-        )
-        if response is None:
-            raise
-        return response
-    comment = get_object_or_404(Comment.objects.approved().select_related("parent"), article=article, pk=pk)
-    comment.article = article
     sort = CommentSort.read(request.POST.get("sort"))
     context = {"article": article, "comment": comment, "sort": sort}
     if article.comments_closed:

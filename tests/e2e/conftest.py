@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+from django.core.management import call_command
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Playwright's sync API runs an event loop in this thread; the live server and the test's
@@ -51,3 +52,18 @@ def phone_page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(params=["page", "phone_page"], ids=["1280px", "375px"])
+def any_page(request):
+    """The test once on a desktop (1280 px) and once on a phone (375 px)."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def demo(live_server, settings):
+    """The demo content on a live server (its URL). The demo article was published in
+    February 2024: its comments are kept open, as ``make run`` keeps them."""
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 0
+    call_command("load_demo", verbosity=0)
+    return live_server.url

@@ -6,7 +6,6 @@ import datetime
 import re
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from news.models import Comment
@@ -14,19 +13,6 @@ from news.models import Comment
 from .test_comment_journey import HUMAN_PAUSE_MS, KERR, serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo(live_server, settings):
-    # The demo article was published in February 2024: keep its comments open.
-    settings.COMMENTS_CLOSE_AFTER_DAYS = 0
-    call_command("load_demo", verbosity=0)
-    return live_server.url
-
-
-@pytest.fixture(params=["page", "phone_page"], ids=["1280px", "375px"])
-def any_page(request):
-    return request.getfixturevalue(request.param)
 
 
 def post_comment(page, demo, body):

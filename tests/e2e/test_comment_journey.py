@@ -7,7 +7,6 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,19 +14,6 @@ KERR = "/news/josh-kerr-world-champion-plan-for-paris/"
 # The form refuses posts sent sooner than this after the page was rendered (a bot's
 # speed); a person types for longer, and so does this test.
 HUMAN_PAUSE_MS = 2200
-
-
-@pytest.fixture
-def demo(live_server, settings):
-    # The demo article was published in February 2024: keep its comments open.
-    settings.COMMENTS_CLOSE_AFTER_DAYS = 0
-    call_command("load_demo", verbosity=0)
-    return live_server.url
-
-
-@pytest.fixture(params=["page", "phone_page"], ids=["1280px", "375px"])
-def any_page(request):
-    return request.getfixturevalue(request.param)
 
 
 def serious_violations(page):

@@ -18,11 +18,6 @@ from .test_comment_journey import KERR, serious_violations
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(params=["page", "phone_page"], ids=["1280px", "375px"])
-def any_page(request):
-    return request.getfixturevalue(request.param)
-
-
 @pytest.fixture
 def conversation(live_server, settings):
     """The demo content (its article's comments kept open) and three comments on the Kerr

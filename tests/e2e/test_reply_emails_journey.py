@@ -18,18 +18,6 @@ from .test_comment_journey import HUMAN_PAUSE_MS, KERR, serious_violations
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo(live_server, settings):
-    settings.COMMENTS_CLOSE_AFTER_DAYS = 0
-    call_command("load_demo", verbosity=0)
-    return live_server.url
-
-
-@pytest.fixture(params=["page", "phone_page"], ids=["1280px", "375px"])
-def any_page(request):
-    return request.getfixturevalue(request.param)
-
-
 def link_in(message, kind):
     return urlsplit(re.search(rf"https?://\S+/notifications/{kind}/\S+/", message.body).group(0)).path
 
