@@ -1,0 +1,1 @@
+"""Podium's deploy files (deploy/README.md); render.py fills in their placeholders."""
