@@ -9,7 +9,7 @@ WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 .PHONY: run serve test lint format check migrate demo static clean help bench scaleout
 
 help:
-	@echo "make run     set up and serve the site with the demo content on http://$(HOST):$(PORT)"
+	@echo "make run     set up and serve the site with the demo content on http://$(HOST):$(PORT) (PORT=, HOST=; SITE_URL follows)"
 	@echo "make test    set up and run the whole test suite"
 	@echo "make lint    ruff check and format check"
 	@echo "make format  ruff format and fix"
@@ -33,6 +33,15 @@ $(BIN)/.dev: requirements.txt requirements-dev.txt
 	@printf '# local only: written by `make serve`; never use this key in production\nSECRET_KEY=%s\n' \
 		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
 	@echo "wrote .env with a local-only SECRET_KEY"
+
+# Canonical links, feeds, the sitemap and mails point at the server `make run` and `make
+# serve` start (HOST, PORT), unless SITE_URL is set: on the command line, in the
+# environment or in the env file (ENV_FILE, else .env), which then wins.
+URL_HOST = $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(if $(filter ::,$(HOST)),[::1],$(if $(findstring :,$(HOST)),[$(HOST)],$(HOST))))
+SITE_URL_IN_ENV_FILE := $(shell grep -qsE '^[[:space:]]*(export[[:space:]]+)?SITE_URL[[:space:]]*=' "$(or $(ENV_FILE),.env)" && echo yes)
+ifeq ($(origin SITE_URL)$(SITE_URL_IN_ENV_FILE),undefined)
+run serve: export SITE_URL = http://$(URL_HOST):$(PORT)
+endif
 
 run: export DEBUG = true
 # The demo story dates from 2024: keep its comments open locally so the form can be tried
