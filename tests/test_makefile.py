@@ -31,7 +31,7 @@ def project(tmp_path):
 def make(project, *args, env=None):
     environment = {key: value for key, value in os.environ.items() if key not in {"SITE_URL", "ENV_FILE"}}
     environment.update(env or {})
-    subprocess.run(
+    subprocess.run(  # noqa: S603 (make, with the test's own arguments)
         ["make", "--no-print-directory", *args],  # noqa: S607
         cwd=project,
         env=environment,
