@@ -2,7 +2,7 @@
 
     python3 deploy/render.py OUT_DIR [NAME=VALUE ...]
 
-writes deploy/nginx/*, deploy/systemd/* and deploy/env/* into OUT_DIR (same layout) with
+writes deploy/nginx/*, deploy/systemd/*, deploy/env/* and deploy/bin/* into OUT_DIR (same layout) with
 the production values below, each overridable on the command line, e.g.
 ``SERVER_NAME=news.example.org``. ``make scaleout`` and the tests render the same files
 with their own ports and paths, so what runs there is what an operator installs.
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 DEPLOY = Path(__file__).resolve().parent
-TEMPLATE_DIRS = ("nginx", "systemd", "env")
+TEMPLATE_DIRS = ("nginx", "systemd", "env", "bin")
 PLACEHOLDER = re.compile(r"@([A-Z][A-Z0-9_]*)@")
 
 # Production values (deploy/README.md). A value may use other placeholders: SITE_URL
@@ -30,6 +30,8 @@ DEFAULTS = {
     "HTTPS_LISTEN": "443",
     "SSL_CERTIFICATE": "/etc/letsencrypt/live/@SERVER_NAME@/fullchain.pem",
     "SSL_CERTIFICATE_KEY": "/etc/letsencrypt/live/@SERVER_NAME@/privkey.pem",
+    # certbot's webroot (Debian's default site serves it before Podium's site is enabled).
+    "ACME_ROOT": "/var/www/html",
     # Where gunicorn listens, and nginx's upstream (one `server` line per app server).
     "BIND": "127.0.0.1:8000",
     "UPSTREAM_SERVERS": "server @BIND@ max_fails=1 fail_timeout=10s;",
@@ -96,6 +98,7 @@ def render_tree(out_dir, overrides=None):
         target = out_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render((DEPLOY / relative).read_text(), values))
+        target.chmod((DEPLOY / relative).stat().st_mode & 0o755)  # podium-manage stays executable
         written[str(relative)] = target
     return written
 

@@ -85,6 +85,10 @@ def test_production_render_fills_every_placeholder(tmp_path):
     assert "return 301 https://podium.example$request_uri;" in site
     assert "    server 127.0.0.1:8000 max_fails=1 fail_timeout=10s;\n" in site
     assert "SITE_URL=https://podium.example\n" in written["env/podium.env"].read_text()
+    manage = written["bin/podium-manage"]
+    assert os.access(manage, os.X_OK)
+    assert "--property=EnvironmentFile=/etc/podium/podium.env" in manage.read_text()
+    assert subprocess.run(["sh", "-n", str(manage)], check=False).returncode == 0  # noqa: S603,S607
 
 
 def test_a_value_refers_to_others_and_overrides_win(tmp_path):
