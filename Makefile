@@ -96,7 +96,8 @@ bench: $(BIN)/.runtime
 		$(if $(filter 1,$(SMOKE)),--smoke) $(if $(COMPARE),--compare $(COMPARE)) \
 		$(if $(DATA),--data $(DATA)) $(if $(GROWTH),--growth $(GROWTH))
 
-# The scale-out proof (README, "Running in production"): needs nginx (apt-get install nginx), PostgreSQL, Redis.
+# The scale-out proof (README, "Running in production"), on the deploy/ files: needs nginx and
+# openssl (apt-get install nginx openssl), PostgreSQL, Redis.
 scaleout: $(BIN)/.runtime
 	$(BIN)/python -m bench.scaleout
 

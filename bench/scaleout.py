@@ -10,9 +10,9 @@ which passes X-Forwarded-Proto and X-Forwarded-For as in production. Then it pro
 printing PASS/FAIL:
 
 0. the site file does what it says: unknown hosts get no answer, http is redirected to
-   https, HTML is gzipped, hashed static files are served by nginx, immutable for a year,
-   with the security headers whitenoise gives them, and uploads are served from MEDIA_ROOT;
-   each instance answers on its own control socket;
+   https, HTML is gzipped (and still revalidates: 304), hashed static files are served by
+   nginx, immutable for a year, with the security headers whitenoise gives them, and
+   uploads are served from MEDIA_ROOT; each instance answers on its own control socket;
 
 1. a comment posted through A is on the article page served by B at once;
 2. the comment rate limit (COMMENTS_RATE, 5 a minute) counts the posts made through
@@ -27,7 +27,7 @@ printing PASS/FAIL:
    PostgreSQL, every refused one (429) none.
 
 Exit status 0 when every check passes, 1 when one fails, 2 when something it needs
-(nginx, PostgreSQL, Redis) is missing.
+(nginx, openssl, PostgreSQL, Redis) is missing.
 """
 
 import gzip
@@ -103,8 +103,9 @@ class Response:
 
 def request(port, method, path, *, host, headers=None, body=None, timeout=30):
     """One request to 127.0.0.1:``port`` with the Host header ``host``: HTTPS to nginx
-    (SNI naming the site, as a browser's would), plain http to an app server, saying, as
-    nginx does, that the client spoke https."""
+    (SNI naming the site, as a browser's would), else plain http saying, as nginx does to
+    an app server, that the client spoke https (nginx's own http port ignores that claim
+    and redirects all the same)."""
     headers = {"Host": host, **(headers or {})}
     if port in TLS_PORTS:
         context = ssl.create_default_context()
@@ -285,6 +286,12 @@ def prove(checks, tmp):
             "scaleout: nginx is not installed (Debian/Ubuntu: sudo apt-get install nginx).", file=sys.stderr
         )
         return 2
+    if shutil.which("openssl") is None:
+        print(
+            "scaleout: openssl is missing (the run's certificate): sudo apt-get install openssl.",
+            file=sys.stderr,
+        )
+        return 2
     if run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"], check=False).returncode:
         print("scaleout: PostgreSQL does not answer on 127.0.0.1:5432.", file=sys.stderr)
         return 2
@@ -446,6 +453,22 @@ def check_site(checks, tmp, env, host, ports, sockets):
         "HTML through nginx is gzipped",
         f"{page.status}, Content-Encoding {headers.get('content-encoding')}, "
         f"{len(page.body)} bytes for {len(unzipped)}",
+    )
+
+    # gzip turns the page's ETag into a weak one; Django compares If-None-Match weakly, so
+    # a reader's revalidation still gets its 304.
+    etag = headers.get("etag")
+    again = request(
+        ports["https"],
+        "GET",
+        "/athletes/josh-kerr/",
+        host=host,
+        headers={"Accept-Encoding": "gzip", "If-None-Match": etag or '"none"'},
+    )
+    checks.check(
+        etag is not None and again.status == 304,
+        "a gzipped page revalidates through nginx (304 for its ETag)",
+        f"ETag {etag}: {again.status}",
     )
 
     manifest = json.loads((ROOT / "staticfiles" / "staticfiles.json").read_text())
