@@ -12,6 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 RECORDER = """#!/bin/sh
 echo "$(basename "$0") $* SITE_URL=${SITE_URL-<unset>}" >> "$(dirname "$0")/calls.log"
+# The server runs a while, as a real one does: the mail sender started beside it in the
+# background (and stopped when it ends) has time to start.
+case "$*" in *runserver*) sleep 2 ;; esac
 """
 
 
