@@ -12,6 +12,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -371,3 +372,40 @@ def test_media_is_served_by_nginx_with_its_type_and_nosniff(site):
     assert "content-encoding" not in headers  # compressed already
     assert headers["x-content-type-options"] == "nosniff"
     assert body.startswith(b"\xff\xd8")
+
+
+# ---------------------------------------------------------------- the env file
+
+
+def env_file_values(text):
+    """KEY=VALUE lines, as systemd's EnvironmentFile= reads these (no quoting used)."""
+    return dict(line.split("=", 1) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def manage(*args, env):
+    return subprocess.run(  # noqa: S603 (fixed interpreter and arguments)
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "ENV_FILE": os.devnull, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_env_file_filled_in_passes_check_deploy_and_refuses_to_start_before(tmp_path):
+    values = env_file_values(render.render_tree(tmp_path)["env/podium.env"].read_text())
+    refused = manage("check", env=values)
+    assert refused.returncode != 0
+    assert "SECRET_KEY is not set" in refused.stderr
+    filled = {
+        key: value.replace("<password>", "s3cret")
+        .replace("<user>", "mailer")
+        .replace("<smtp.example.com>", "smtp.example.com")
+        for key, value in values.items()
+    }
+    filled.update(SECRET_KEY="x" * 50 + "-filled-in-by-the-operator", ADMIN_URL="desk-7k2/")
+    assert not any("<" in value for value in filled.values()), filled
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=filled)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
