@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "athletics",
     "news",
     "notifications",
+    "corrections",
 ]
 
 MIDDLEWARE = [
@@ -347,12 +348,15 @@ COMMENTS_REPORTS_PER_COMMENT = env.str("COMMENTS_REPORTS_PER_COMMENT", default="
 # Presses of "Recommend" (and of it again, to take one back) one client may make: a reader
 # recommends several comments of a thread, so more than the posts of COMMENTS_RATE.
 COMMENTS_RECOMMEND_RATE = env.str("COMMENTS_RECOMMEND_RATE", default="20/m,200/h")
+# Readers' error reports one client may send (corrections app; README, "Corrections").
+CORRECTIONS_REPORT_RATE = env.str("CORRECTIONS_REPORT_RATE", default="3/m,10/h")
 # Checked here, as core.ratelimit.parse_rates reads them: a typo stops start-up, not every post.
 for _rate_setting in (
     "COMMENTS_RATE",
     "COMMENTS_REPORT_RATE",
     "COMMENTS_REPORTS_PER_COMMENT",
     "COMMENTS_RECOMMEND_RATE",
+    "CORRECTIONS_REPORT_RATE",
 ):
     _rate = globals()[_rate_setting]
     if not all(re.fullmatch(r"\s*\d+\s*/\s*[smhd]\s*", part) for part in _rate.split(",") if part.strip()):

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("news.urls")),
     path("", include("athletics.urls")),
     path("", include("notifications.urls")),
+    path("", include("corrections.urls")),
     # The index, and one sitemap per section (paginated: ?p=N).
     path(
         "sitemap.xml",

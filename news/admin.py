@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from core import cache
+from corrections.admin import CorrectionInline
 from notifications.services import replies_published
 
 from .forms import ArticleAdminForm
@@ -106,6 +107,7 @@ class ArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["tags", "authors", "athletes", "editions"]
     list_per_page = 50
     actions = ["publish_now", "unpublish", "feature", "unfeature"]
+    inlines = [CorrectionInline]
     readonly_fields = ["old_urls", "comment_summary", "last_changed"]
     fieldsets = [
         ("Story", {"fields": ["title", "slug", "old_urls", "standfirst", "body"]}),

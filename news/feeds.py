@@ -12,6 +12,7 @@ from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
 
 from core.cache import NEWS, cache_page
+from corrections.models import last_modified_expression
 
 from .models import Article, Section
 
@@ -20,6 +21,11 @@ FEED_LENGTH = 20
 
 def _absolute(path):
     return f"{settings.SITE_URL}{path}"
+
+
+def _with_last_modified(articles):
+    """``articles`` with ``last_modified``: a correction updates its article's entry."""
+    return articles.annotate(last_modified=last_modified_expression())
 
 
 @method_decorator(cache_page(NEWS), name="__call__")
@@ -38,7 +44,7 @@ class LatestArticlesFeed(Feed):
         return _absolute(reverse("news:feed_latest"))
 
     def items(self):
-        return Article.objects.for_listing().prefetch_related("tags")[:FEED_LENGTH]
+        return _with_last_modified(Article.objects.for_listing().prefetch_related("tags"))[:FEED_LENGTH]
 
     def item_title(self, item):
         return item.title
@@ -56,7 +62,7 @@ class LatestArticlesFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item):
-        return item.updated_at
+        return item.last_modified
 
     def item_author_name(self, item):
         return ", ".join(author.name for author in item.authors.all()) or settings.SITE_NAME
@@ -94,7 +100,8 @@ class SectionFeed(LatestArticlesFeed):
         return _absolute(reverse("news:feed_section", kwargs={"slug": obj.slug}))
 
     def items(self, obj):
-        return Article.objects.for_listing().filter(section=obj).prefetch_related("tags")[:FEED_LENGTH]
+        articles = Article.objects.for_listing().filter(section=obj).prefetch_related("tags")
+        return _with_last_modified(articles)[:FEED_LENGTH]
 
 
 class SectionAtomFeed(SectionFeed):

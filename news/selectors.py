@@ -30,6 +30,7 @@ from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 
 from athletics.models import Athlete, CompetitionEdition
+from corrections.models import Correction
 
 from .markdown import fold
 from .models import Article, ArticleRedirect, Comment, CommentSort, thread_query
@@ -97,6 +98,8 @@ def article_detail_queryset(*, include_unpublished=False):
     return articles.select_related("section").prefetch_related(
         "authors",
         "tags",
+        # Shown at the article's foot, oldest first, and they move its dateModified.
+        Prefetch("corrections", queryset=Correction.objects.order_by("date", "created_at", "pk")),
         Prefetch("athletes", queryset=Athlete.objects.for_listing().order_by("name")),
         Prefetch(
             "editions",

@@ -4,6 +4,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from config.sitemaps import SiteUrlSitemap
+from corrections.models import last_modified_expression
 
 from .models import Article, Section
 
@@ -13,10 +14,16 @@ class ArticleSitemap(SiteUrlSitemap):
     limit = 5000
 
     def items(self):
-        return Article.objects.published().only("slug", "updated_at").order_by("-published_at", "-pk")
+        return (
+            Article.objects.published()
+            .only("slug", "updated_at")
+            .annotate(last_modified=last_modified_expression())
+            .order_by("-published_at", "-pk")
+        )
 
     def lastmod(self, item):
-        return item.updated_at
+        # The article's own last save or its latest correction's (corrections app).
+        return item.last_modified
 
 
 class SectionSitemap(SiteUrlSitemap):

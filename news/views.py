@@ -30,6 +30,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from athletics.selectors import featured_athletes, latest_medallists, medal_counts_for
 from core.cache import ATHLETICS, NEWS, cache_page
+from corrections.models import last_modified
 
 from . import comment_views, selectors
 from .models import Article, Author, Section, Tag
@@ -207,7 +208,13 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
+        modified = last_modified(article)
         context.update(
+            last_modified=modified,
+            # An "Updated" line when the article changed, or was corrected, after publication.
+            was_updated=bool(
+                article.published_at and (modified - article.published_at).total_seconds() > 600
+            ),
             athlete_cards=athlete_cards(article.athletes.all()),
             more_on_this_story=selectors.more_on_this_story(article=article),
             structured_data=self.structured_data(article),
@@ -232,7 +239,8 @@ class ArticleDetailView(DetailView):
             "mainEntityOfPage": absolute(article.get_absolute_url()),
             # A draft's preview may have no publication time yet.
             "datePublished": article.published_at.isoformat() if article.published_at else None,
-            "dateModified": (article.updated_at or article.published_at).isoformat(),
+            # Its own last save or its latest correction's, whichever is later.
+            "dateModified": last_modified(article).isoformat(),
             "articleSection": article.section.name,
             "keywords": [tag.name for tag in article.tags.all()],
             "author": [
@@ -249,6 +257,17 @@ class ArticleDetailView(DetailView):
         }
         if article.hero_image:
             data["image"] = [absolute(article.hero_image.url)]
+        corrections = article.corrections.all()
+        if corrections:
+            data["correction"] = [
+                {
+                    "@type": "CorrectionComment",
+                    "text": correction.text,
+                    "datePublished": correction.date.isoformat(),
+                    "url": absolute(correction.get_absolute_url()),
+                }
+                for correction in corrections
+            ]
         return data
 
 

@@ -21,9 +21,9 @@ HOME_COLD = 8
 LIST_COLD = 5
 # A section's, tag's or author's list: the subject as well.
 SUBJECT_LIST_COLD = LIST_COLD + 1
-# Article: article, authors, tags, athletes, editions, the athletes' medal counts, more on
-# this story, the page of comments, their replies, sections.
-ARTICLE_COLD = 11
+# Article: article, authors, tags, corrections, athletes, editions, the athletes' medal
+# counts, more on this story, the page of comments, their replies, sections.
+ARTICLE_COLD = 12
 # Without comments there are no replies to fetch.
 ARTICLE_NO_COMMENTS_COLD = ARTICLE_COLD - 1
 # With moderators' picks, the first page of comments shows them: one query (whatever the

@@ -6,6 +6,9 @@ from factory.django import DjangoModelFactory
 
 from news.models import Article, Author, Comment, Section, Tag
 
+# The article form's inline formsets (corrections), empty: what the admin posts with no inline rows.
+ARTICLE_INLINES = {"corrections-TOTAL_FORMS": "0", "corrections-INITIAL_FORMS": "0"}
+
 
 class SectionFactory(DjangoModelFactory):
     class Meta:

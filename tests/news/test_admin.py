@@ -23,7 +23,14 @@ from tests.athletics.factories import (
     ResultFactory,
 )
 
-from .factories import ArticleFactory, AuthorFactory, CommentFactory, SectionFactory, TagFactory
+from .factories import (
+    ARTICLE_INLINES,
+    ArticleFactory,
+    AuthorFactory,
+    CommentFactory,
+    SectionFactory,
+    TagFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -282,6 +289,7 @@ def article_form_data(**overrides):
         "comments_open": "on",
         "hero_alt": "A running track",
         "hero_credit": "Illustration: Podium",
+        **ARTICLE_INLINES,
     }
     data.update(overrides)
     return data

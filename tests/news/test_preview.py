@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from news.models import Article
 
-from .factories import ArticleFactory
+from .factories import ARTICLE_INLINES, ArticleFactory
 from .test_queries import ARTICLE_BUDGET, _article_with_comments
 
 pytestmark = pytest.mark.django_db
@@ -229,6 +229,7 @@ def test_editor_schedules_through_the_admin(editor_client):
             "published_at_0": f"{due:%Y-%m-%d}",
             "published_at_1": f"{due:%H:%M:%S}",
             "comments_open": "on",
+            **ARTICLE_INLINES,
         },
     )
     assert response.status_code == HTTPStatus.FOUND

@@ -14,7 +14,7 @@ from news.models import Article, ArticleRedirect, Comment, CommentReport
 from news.services import article_save
 
 from .comment_helpers import comment_data
-from .factories import ArticleFactory, AuthorFactory, CommentFactory
+from .factories import ARTICLE_INLINES, ArticleFactory, AuthorFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,7 @@ def change_form_data(article, **overrides):
         "published_at_0": f"{published_at:%Y-%m-%d}" if published_at else "",
         "published_at_1": f"{published_at:%H:%M:%S}" if published_at else "",
         "comments_open": "on",
+        **ARTICLE_INLINES,
     }
     data.update(overrides)
     return data

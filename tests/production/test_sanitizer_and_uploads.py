@@ -19,7 +19,7 @@ from PIL import Image
 
 from news.markdown import render_markdown
 from news.models import Article
-from tests.news.factories import AuthorFactory, SectionFactory
+from tests.news.factories import ARTICLE_INLINES, AuthorFactory, SectionFactory
 
 # ---------- the Markdown sanitizer ----------
 
@@ -225,7 +225,7 @@ def article_form(**overrides):
         "title": "Kerr wins again", "slug": "kerr-wins-again", "standfirst": "A standfirst.", "body": "Body.",
         "section": SectionFactory().pk, "authors": [AuthorFactory().pk], "status": "published",
         "published_at_0": "2024-02-20", "published_at_1": "09:00:00", "comments_open": "on",
-        "hero_alt": "A running track", "hero_credit": "Illustration: Podium",
+        "hero_alt": "A running track", "hero_credit": "Illustration: Podium", **ARTICLE_INLINES,
     }  # fmt: skip
     data.update(overrides)
     return data

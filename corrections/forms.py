@@ -1,0 +1,105 @@
+"""The readers' "Report an error" form."""
+
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+
+from news.forms import validate_no_surrogates
+from news.text import clean_body
+
+# The form's anti-bot token: the article's pk and the time the form was rendered, signed.
+# Its own salt: a comment form's token is not a report form's.
+TOKEN_SALT = "corrections.report.rendered_at"  # noqa: S105 - a salt, not a password
+
+
+def report_token(article_pk, *, at=None):
+    """The report form's signed ``rendered_at``: ``"<article pk>:<Unix time>"``."""
+    at = time.time() if at is None else at
+    return signing.Signer(salt=TOKEN_SALT).sign(f"{article_pk}:{int(at)}")
+
+
+def read_report_token(token):
+    """``(article pk as text, Unix time)``; BadSignature when missing, forged or malformed."""
+    try:
+        article_pk, at = signing.Signer(salt=TOKEN_SALT).unsign(token).split(":")
+        return article_pk, int(at)
+    except ValueError:
+        raise signing.BadSignature("malformed report token") from None
+
+
+class ErrorReportForm(forms.Form):
+    """PRODUCT.md: ``description``, optional ``source_url`` and ``email``; plus a honeypot
+    (``website``) and the signed render time (``rendered_at``)."""
+
+    description = forms.CharField(
+        label="What is wrong?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Please tell us what is wrong (up to 2,000 characters).",
+            "max_length": "Please shorten your report to 2,000 characters (it has %(show_value)d).",
+        },
+        validators=[validate_no_surrogates],
+    )
+    source_url = forms.URLField(
+        label="Source (optional)",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        error_messages={
+            "invalid": "Please give the source as a web address, like https://worldathletics.org/…",
+            "max_length": "Please give a web address of up to 500 characters.",
+        },
+    )
+    email = forms.EmailField(
+        label="Email (optional)",
+        required=False,
+        max_length=254,
+        error_messages={"invalid": "Please give a valid email address, or leave it empty."},
+    )
+    website = forms.CharField(required=False)
+    rendered_at = forms.CharField(required=False)
+
+    def __init__(self, *args, article, **kwargs):
+        self.article = article
+        super().__init__(*args, **kwargs)
+
+    def clean_description(self):
+        """Cleaned like a comment (``news.text``: nothing invisible, something visible)."""
+        try:
+            return clean_body(self.cleaned_data["description"])
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                "Your report has no visible characters. Please tell us what is wrong.", code="invisible"
+            ) from None
+
+    def clean_rendered_at(self):
+        """Refused when missing or forged, made for another article, or older than
+        COMMENTS_FORM_MAX_AGE_HOURS: a collected token cannot be replayed for ever."""
+        token = self.cleaned_data.get("rendered_at") or ""
+        try:
+            article_pk, at = read_report_token(token)
+        except signing.BadSignature:
+            raise forms.ValidationError(
+                "This form had expired or was changed on its way to us. Please send your report again.",
+                code="rendered_at",
+            ) from None
+        if article_pk != str(self.article.pk):
+            raise forms.ValidationError(
+                "This form was made for another article. Please send your report from that article.",
+                code="rendered_at_article",
+            )
+        hours = settings.COMMENTS_FORM_MAX_AGE_HOURS
+        if time.time() - at > hours * 60 * 60:
+            raise forms.ValidationError(
+                f"This form was open for more than {hours} hours. Please send your report again.",
+                code="rendered_at_expired",
+            )
+        return at
+
+    def looks_like_a_bot(self):
+        """A filled honeypot, or a report sent faster than a person types."""
+        elapsed = time.time() - self.cleaned_data["rendered_at"]
+        return bool(self.cleaned_data.get("website")) or elapsed < settings.COMMENTS_MIN_SECONDS
