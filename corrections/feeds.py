@@ -5,6 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -43,7 +44,8 @@ class CorrectionsFeed(Feed):
         return f"Correction: {item.article.title}"
 
     def item_description(self, item):
-        return item.text
+        # A description is HTML to feed readers: the editor's plain text, escaped, as the page shows it.
+        return linebreaksbr(item.text, autoescape=True)
 
     def item_link(self, item):
         return _absolute(item.get_absolute_url())

@@ -254,8 +254,9 @@ def test_the_cached_article_page_carries_each_visitors_own_csrf_token(story):
     page_one = html(first, story.get_absolute_url())
     page_two = html(second, story.get_absolute_url())
     tokens_one, tokens_two = set(CSRF_INPUT.findall(page_one)), set(CSRF_INPUT.findall(page_two))
-    # The comment form and each report and recommend form carry the visitor's token, no one else's.
-    assert len(CSRF_INPUT.findall(page_two)) == 3
+    # The comment form, each report and recommend form and "Report an error" carry the
+    # visitor's token, no one else's.
+    assert len(CSRF_INPUT.findall(page_two)) == 4
     assert tokens_one.isdisjoint(tokens_two)
     for client, tokens in ((first, tokens_one), (second, tokens_two)):
         secret = client.cookies["csrftoken"].value
@@ -364,7 +365,7 @@ def test_a_hole_argument_that_could_end_or_fake_the_marker_is_refused(argument):
 def test_holes_are_filled_for_each_request(story):
     page = html(Client(), story.get_absolute_url())
     assert "<!--visitor:" not in page
-    assert len(CSRF_INPUT.findall(page)) == 3  # the comment form, the report and recommend forms
+    assert len(CSRF_INPUT.findall(page)) == 4  # the comment form, report, recommend, "Report an error"
 
 
 # ---------------------------------------------------------------- HTTP caching
