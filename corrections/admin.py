@@ -72,7 +72,8 @@ class ErrorReportAdmin(admin.ModelAdmin):
 
     list_display = ["excerpt", "article_link", "status", "source_link", "has_email", "created_at"]
     list_select_related = ["article"]
-    list_filter = [ErrorReportStatusFilter, "article"]
+    # Only the articles that have reports: the filter never lists the whole archive.
+    list_filter = [ErrorReportStatusFilter, ("article", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["description", "article__title"]
     ordering = ["-created_at", "-pk"]
     actions = ["accept", "dismiss", "reopen"]

@@ -212,3 +212,19 @@ def test_actions_are_logged(editor):
     report = ErrorReportFactory()
     act(editor, "dismiss", [report])
     assert LogEntry.objects.filter(object_id=str(report.pk), change_message__contains="Dismissed").exists()
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_queue_costs_the_same_queries_whatever_its_length(editor, count):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    articles = [ArticleFactory() for _ in range(3)]
+    for n in range(count):
+        ErrorReportFactory(article=articles[n % 3], description=f"Report {n}.")
+    editor.get(QUEUE)  # the session and permissions, once
+    with CaptureQueriesContext(connection) as captured:
+        assert editor.get(QUEUE).status_code == HTTPStatus.OK
+    # Session, user, permissions, the filter's articles, count, total, the page's rows with
+    # their articles, the actions' content type: 8, however many reports wait.
+    assert len(captured) == 8, [q["sql"] for q in captured]
