@@ -225,6 +225,6 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(editor, count):
     editor.get(QUEUE)  # the session and permissions, once
     with CaptureQueriesContext(connection) as captured:
         assert editor.get(QUEUE).status_code == HTTPStatus.OK
-    # Session, user, permissions, the filter's articles, count, total, the page's rows with
-    # their articles, the actions' content type: 8, however many reports wait.
+    # Session, user, permissions (2), the filter's articles, the two counts, the page's rows
+    # with their articles: 8, however many reports wait.
     assert len(captured) == 8, [q["sql"] for q in captured]
