@@ -15,7 +15,7 @@ TOKEN_SALT = "corrections.report.rendered_at"  # noqa: S105 - a salt, not a pass
 
 
 def report_token(article_pk, *, at=None):
-    """The report form's signed ``rendered_at``: ``"<article pk>:<Unix time>"``."""
+    """The report form's signed ``form_token``: ``"<article pk>:<Unix time>"``."""
     at = time.time() if at is None else at
     return signing.Signer(salt=TOKEN_SALT).sign(f"{article_pk}:{int(at)}")
 
@@ -31,7 +31,8 @@ def read_report_token(token):
 
 class ErrorReportForm(forms.Form):
     """PRODUCT.md: ``description``, optional ``source_url`` and ``email``; plus a honeypot
-    (``website``) and the signed render time (``rendered_at``)."""
+    (``website``) and the signed render time (``form_token``: the comment form on the same
+    page has its own ``rendered_at``)."""
 
     description = forms.CharField(
         label="What is wrong?",
@@ -60,7 +61,7 @@ class ErrorReportForm(forms.Form):
         error_messages={"invalid": "Please give a valid email address, or leave it empty."},
     )
     website = forms.CharField(required=False)
-    rendered_at = forms.CharField(required=False)
+    form_token = forms.CharField(required=False)
 
     def __init__(self, *args, article, **kwargs):
         self.article = article
@@ -75,10 +76,10 @@ class ErrorReportForm(forms.Form):
                 "Your report has no visible characters. Please tell us what is wrong.", code="invisible"
             ) from None
 
-    def clean_rendered_at(self):
+    def clean_form_token(self):
         """Refused when missing or forged, made for another article, or older than
         COMMENTS_FORM_MAX_AGE_HOURS: a collected token cannot be replayed for ever."""
-        token = self.cleaned_data.get("rendered_at") or ""
+        token = self.cleaned_data.get("form_token") or ""
         try:
             article_pk, at = read_report_token(token)
         except signing.BadSignature:
@@ -101,5 +102,5 @@ class ErrorReportForm(forms.Form):
 
     def looks_like_a_bot(self):
         """A filled honeypot, or a report sent faster than a person types."""
-        elapsed = time.time() - self.cleaned_data["rendered_at"]
+        elapsed = time.time() - self.cleaned_data["form_token"]
         return bool(self.cleaned_data.get("website")) or elapsed < settings.COMMENTS_MIN_SECONDS

@@ -25,7 +25,7 @@ ANCHOR = "#report-error"
 
 
 def report_token_hole(request, article_pk):
-    """A fresh ``rendered_at`` token for the report form of article ``article_pk`` (the
+    """A fresh ``form_token`` for the report form of article ``article_pk`` (the
     ``{% visitor "report_token" article.pk %}`` hole: the article page is shared)."""
     return report_token(article_pk)
 

@@ -17,7 +17,7 @@ def report_data(article, /, seconds_ago=10, **overrides):
         "source_url": "https://worldathletics.org/results",
         "email": "reader@example.com",
         "website": "",
-        "rendered_at": report_token(article.pk, at=time.time() - seconds_ago),
+        "form_token": report_token(article.pk, at=time.time() - seconds_ago),
     }
     data.update(overrides)
     return data

@@ -40,15 +40,15 @@ def test_every_article_has_a_report_form_and_the_page_is_still_stored(client, ar
     form = re.search(r'<details class="error-report" id="report-error">.*?</details>', html, re.S)[0]
     assert "<summary" in form and "Report an error" in form
     assert f'action="/news/{article.slug}/report-error/"' in form and 'method="post"' in form
-    for name in ("description", "source_url", "email", "website", "rendered_at", "csrfmiddlewaretoken"):
+    for name in ("description", "source_url", "email", "website", "form_token", "csrfmiddlewaretoken"):
         assert f'name="{name}"' in form, name
     assert "<!--visitor:" not in html  # every hole filled
-    token = re.search(r'name="rendered_at" value="([^"]+)"', form)[1]
+    token = re.search(r'name="form_token" value="([^"]+)"', form)[1]
     assert token.startswith(f"{article.pk}:")
     # Shared page, per-visitor parts in holes: the render is kept by the page cache.
     assert len(page_cache.local.entries) == 1
     again = Client().get(article.get_absolute_url()).content.decode()
-    assert re.search(r'name="rendered_at" value="([^"]+)"', again.split('id="report-error"')[1])
+    assert re.search(r'name="form_token" value="([^"]+)"', again.split('id="report-error"')[1])
 
 
 def test_a_draft_preview_has_no_report_form(client):
@@ -130,16 +130,16 @@ def test_a_missing_forged_foreign_or_expired_token_is_refused_with_a_fresh_form(
         token = report_token(ArticleFactory().pk, at=time.time() - 10)
     elif token == "expired":
         token = report_token(article.pk, at=time.time() - 25 * 3600)
-    response = post(client, article, rendered_at=token, description="Wrong year in paragraph two.")
+    response = post(client, article, form_token=token, description="Wrong year in paragraph two.")
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     html = response.content.decode()
     assert message in html and "Wrong year in paragraph two." in html
-    fresh = re.search(r'name="rendered_at" value="([^"]+)"', html)[1]
+    fresh = re.search(r'name="form_token" value="([^"]+)"', html)[1]
     assert fresh.startswith(f"{article.pk}:")
     assert not ErrorReport.objects.exists()
     # Sent again with the fresh form: accepted.
-    again = client.post(report_url(article), report_data(article, rendered_at=fresh, seconds_ago=0))
+    again = client.post(report_url(article), report_data(article, form_token=fresh, seconds_ago=0))
     assert again.status_code == HTTPStatus.SEE_OTHER
 
 
@@ -212,9 +212,9 @@ def test_a_report_sent_to_a_renamed_articles_old_url_follows_it(client, article)
     [
         {},
         {"description": ["one", "two"], "email": ["a@b.example", "c"], "extra": "1", "page": "-1"},
-        {"description": "\x00\x00", "source_url": "%ZZ", "email": "\x00", "rendered_at": "\x00"},
+        {"description": "\x00\x00", "source_url": "%ZZ", "email": "\x00", "form_token": "\x00"},
         {"description": "k" * 100_000, "source_url": "https://" + "a" * 600 + ".example"},
-        {"description": "ok", "source_url": "http://[::1", "rendered_at": "1:2:3"},
+        {"description": "ok", "source_url": "http://[::1", "form_token": "1:2:3"},
     ],
 )
 def test_junk_parameters_never_break_it(article, data):

@@ -310,7 +310,7 @@ def test_every_url_survives_hostile_variants_and_methods(demo, capsys):
                 "description": "\x00",
                 "source_url": "javascript:%ZZ",
                 "email": "@" * 300,
-                "rendered_at": "1:2",
+                "form_token": "1:2",
             },
         )
         crawl.request("POST (comments)", "POST", url, data={"body": "k" * 100_000, "reason": "nonsense"})
