@@ -2,12 +2,13 @@
 
 Every value here comes from Podium's verified facts file (copied into the repository so
 the project never reads outside it at run time). A value the facts do not give is left
-out, never guessed: host countries, edition dates (except Glasgow 2024, 1–3 March),
-result dates (except the Paris 1500 m final, 6 August 2024), three athletes' birth
-dates and places. All events are men's.
+out, never guessed: result dates (except the Paris 1500 m final, 6 August 2024), four
+athletes' birth dates and places. All events are men's.
 
-The loader only creates what is missing, matched by natural key, and never updates or
-deletes, so editors' changes survive ``make run``.
+The loader creates what is missing, matched by natural key, and never deletes. It updates
+one thing only: an edition still exactly as an earlier version of this loader created it
+(without dates or host country, which the facts gained later) gets them; an edition an
+editor has changed in any way is left as it is. So editors' changes survive ``make run``.
 """
 
 import datetime
@@ -38,6 +39,21 @@ COUNTRIES = [
     ("NOR", "Norway"),
     ("USA", "United States"),
     ("KEN", "Kenya"),
+    # Host countries of the editions (facts: "Championship editions").
+    ("SWE", "Sweden"),
+    ("ESP", "Spain"),
+    ("KOR", "South Korea"),
+    ("FIN", "Finland"),
+    ("RUS", "Russia"),
+    ("SUI", "Switzerland"),
+    ("CHN", "China"),
+    ("BRA", "Brazil"),
+    ("GER", "Germany"),
+    ("JPN", "Japan"),
+    ("SRB", "Serbia"),
+    ("HUN", "Hungary"),
+    ("ITA", "Italy"),
+    ("FRA", "France"),
 ]
 
 # (name, slug, sort_order: the distance in metres). All timed: lower is better.
@@ -58,31 +74,37 @@ COMPETITIONS = [
 ]
 INDOOR_COMPETITIONS = {"world-indoor-championships"}
 
-# (competition slug, city, games year, year held). The name is "<city> <games year>".
+# (competition slug, city, games year, year held, first and last day of athletics, host
+# country). The name is "<city> <games year>". Dates and hosts: the facts' "Championship
+# editions" table (for the Olympic Games, the athletics programme, not the whole Games).
+D = datetime.date
 EDITIONS = [
-    ("olympic-games", "London", 2012, 2012),
-    ("olympic-games", "Rio de Janeiro", 2016, 2016),
-    ("olympic-games", "Tokyo", 2020, 2021),  # postponed: held in 2021, known as Tokyo 2020
-    ("olympic-games", "Paris", 2024, 2024),
-    ("world-championships", "Daegu", 2011, 2011),
-    ("world-championships", "Moscow", 2013, 2013),
-    ("world-championships", "Beijing", 2015, 2015),
-    ("world-championships", "London", 2017, 2017),
-    ("world-championships", "Eugene", 2022, 2022),
-    ("world-championships", "Budapest", 2023, 2023),
-    ("world-indoor-championships", "Belgrade", 2022, 2022),
-    ("world-indoor-championships", "Glasgow", 2024, 2024),
-    ("world-indoor-championships", "Nanjing", 2025, 2025),
-    ("european-championships", "Gothenburg", 2006, 2006),
-    ("european-championships", "Barcelona", 2010, 2010),
-    ("european-championships", "Helsinki", 2012, 2012),
-    ("european-championships", "Zurich", 2014, 2014),
-    ("european-championships", "Berlin", 2018, 2018),
-    ("european-championships", "Munich", 2022, 2022),
-    ("european-championships", "Rome", 2024, 2024),
+    ("olympic-games", "London", 2012, 2012, D(2012, 8, 3), D(2012, 8, 12), "GBR"),
+    ("olympic-games", "Rio de Janeiro", 2016, 2016, D(2016, 8, 12), D(2016, 8, 21), "BRA"),
+    # Postponed: held in 2021, known as Tokyo 2020.
+    ("olympic-games", "Tokyo", 2020, 2021, D(2021, 7, 30), D(2021, 8, 8), "JPN"),
+    ("olympic-games", "Paris", 2024, 2024, D(2024, 8, 1), D(2024, 8, 11), "FRA"),
+    ("world-championships", "Daegu", 2011, 2011, D(2011, 8, 27), D(2011, 9, 4), "KOR"),
+    ("world-championships", "Moscow", 2013, 2013, D(2013, 8, 10), D(2013, 8, 18), "RUS"),
+    ("world-championships", "Beijing", 2015, 2015, D(2015, 8, 22), D(2015, 8, 30), "CHN"),
+    ("world-championships", "London", 2017, 2017, D(2017, 8, 4), D(2017, 8, 13), "GBR"),
+    ("world-championships", "Eugene", 2022, 2022, D(2022, 7, 15), D(2022, 7, 24), "USA"),
+    ("world-championships", "Budapest", 2023, 2023, D(2023, 8, 19), D(2023, 8, 27), "HUN"),
+    ("world-indoor-championships", "Belgrade", 2022, 2022, D(2022, 3, 18), D(2022, 3, 20), "SRB"),
+    ("world-indoor-championships", "Glasgow", 2024, 2024, D(2024, 3, 1), D(2024, 3, 3), "GBR"),
+    ("world-indoor-championships", "Nanjing", 2025, 2025, D(2025, 3, 21), D(2025, 3, 23), "CHN"),
+    ("european-championships", "Gothenburg", 2006, 2006, D(2006, 8, 7), D(2006, 8, 13), "SWE"),
+    ("european-championships", "Barcelona", 2010, 2010, D(2010, 7, 27), D(2010, 8, 1), "ESP"),
+    ("european-championships", "Helsinki", 2012, 2012, D(2012, 6, 27), D(2012, 7, 1), "FIN"),
+    ("european-championships", "Zurich", 2014, 2014, D(2014, 8, 12), D(2014, 8, 17), "SUI"),
+    ("european-championships", "Berlin", 2018, 2018, D(2018, 8, 6), D(2018, 8, 12), "GER"),
+    ("european-championships", "Munich", 2022, 2022, D(2022, 8, 15), D(2022, 8, 21), "GER"),
+    ("european-championships", "Rome", 2024, 2024, D(2024, 6, 7), D(2024, 6, 12), "ITA"),
 ]
-# The only edition dates the facts give.
-EDITION_DATES = {
+del D
+# The dates earlier versions of this loader gave an edition it created (no host country):
+# an edition still holding exactly those, and the rest of what it wrote, is untouched.
+EARLIER_EDITION_DATES = {
     "world-indoor-championships-glasgow-2024": (datetime.date(2024, 3, 1), datetime.date(2024, 3, 3)),
 }
 
@@ -372,13 +394,28 @@ def get_or_create_missing(model, created, *, lookup, defaults):
     return obj
 
 
-def load_athletics_demo(*, warn=print):
+def _as_first_loaded(edition, slug, values):
+    """Whether ``edition`` holds exactly what an earlier version of this loader wrote: no
+    host country, its earlier dates (none but Glasgow's) and the demo's other values. Any
+    difference is an editor's change, and the row is theirs."""
+    start_date, end_date = EARLIER_EDITION_DATES.get(slug, (None, None))
+    return (
+        edition.country_id is None
+        and (edition.start_date, edition.end_date) == (start_date, end_date)
+        and all(getattr(edition, field) == value for field, value in values.items())
+    )
+
+
+def load_athletics_demo(*, warn=print, updated=None):
     """Create the missing demo athletics rows; return a Counter of rows created per model.
 
     ``warn`` is called with a message for each row skipped because an editor's change
-    conflicts with it (e.g. a record chain re-linked by hand).
+    conflicts with it (e.g. a record chain re-linked by hand). ``updated``, a Counter if
+    given, counts the rows completed with facts added since they were created (editions'
+    dates and hosts).
     """
     created = Counter()
+    updated = Counter() if updated is None else updated
     sport = get_or_create_missing(
         Sport,
         created,
@@ -408,23 +445,26 @@ def load_athletics_demo(*, warn=print):
         for slug, name, short_name, level in COMPETITIONS
     }
     editions = {}
-    for competition, city, games_year, year in EDITIONS:
+    for competition, city, games_year, year, start_date, end_date, host in EDITIONS:
         slug = edition_slug(competition, city, games_year)
-        start_date, end_date = EDITION_DATES.get(slug, (None, None))
-        editions[slug] = get_or_create_missing(
-            CompetitionEdition,
-            created,
-            lookup={"slug": slug},
-            defaults={
-                "competition": competitions[competition],
-                "year": year,
-                "name": f"{city} {games_year}",
-                "city": city,
-                "start_date": start_date,
-                "end_date": end_date,
-                "indoor": competition in INDOOR_COMPETITIONS,
-            },
-        )
+        values = {
+            "competition": competitions[competition],
+            "year": year,
+            "name": f"{city} {games_year}",
+            "city": city,
+            "indoor": competition in INDOOR_COMPETITIONS,
+        }
+        facts = {"start_date": start_date, "end_date": end_date, "country": countries[host]}
+        edition = CompetitionEdition.objects.filter(slug=slug).first()
+        if edition is None:
+            edition = CompetitionEdition.objects.create(slug=slug, **values, **facts)
+            created[CompetitionEdition] += 1
+        elif _as_first_loaded(edition, slug, values):
+            for field, value in facts.items():
+                setattr(edition, field, value)
+            edition.save(update_fields=list(facts))
+            updated[CompetitionEdition] += 1
+        editions[slug] = edition
 
     athletes = {}
     discipline_slugs = athlete_discipline_slugs()

@@ -80,6 +80,29 @@ FACTS_RESULTS = """
 | European Championships | 2014 | Zurich | 5000 m | Mo Farah | 1 | 14:05.82 | BBC |
 """  # noqa: E501
 
+FACTS_EDITIONS = """
+| European Championships | 2006 | Gothenburg | 2006-08-07 | 2006-08-13 | SWE (Sweden) | BBC Sport; Wikipedia |
+| European Championships | 2010 | Barcelona | 2010-07-27 | 2010-08-01 | ESP (Spain) | dpa; Wikipedia |
+| World Championships | 2011 | Daegu | 2011-08-27 | 2011-09-04 | KOR (South Korea) | World Athletics report; Wikipedia |
+| European Championships | 2012 | Helsinki | 2012-06-27 | 2012-07-01 | FIN (Finland) | Irish Examiner; Wikipedia |
+| Olympic Games | 2012 | London | 2012-08-03 | 2012-08-12 | GBR (Great Britain & N.I.) | Metro; Wikipedia |
+| World Championships | 2013 | Moscow | 2013-08-10 | 2013-08-18 | RUS (Russia) | BBC Sport; Wikipedia |
+| European Championships | 2014 | Zurich | 2014-08-12 | 2014-08-17 | SUI (Switzerland) | European Athletics |
+| World Championships | 2015 | Beijing | 2015-08-22 | 2015-08-30 | CHN (China) | Reuters; SCMP |
+| Olympic Games | 2016 | Rio de Janeiro | 2016-08-12 | 2016-08-21 | BRA (Brazil) | German Athletics Federation (DLV); Olympedia |
+| World Championships | 2017 | London | 2017-08-04 | 2017-08-13 | GBR (Great Britain & N.I.) | World Athletics report; Wikipedia |
+| European Championships | 2018 | Berlin | 2018-08-06 | 2018-08-12 | GER (Germany) | European Championships official guide |
+| Olympic Games | 2021 (Tokyo 2020) | Tokyo | 2021-07-30 | 2021-08-08 | JPN (Japan) | Olympedia; Wikipedia |
+| World Indoor Championships | 2022 | Belgrade | 2022-03-18 | 2022-03-20 | SRB (Serbia) | World Athletics; Olympics.com |
+| World Championships | 2022 | Eugene | 2022-07-15 | 2022-07-24 | USA | Olympics.com; City of Eugene |
+| European Championships | 2022 | Munich | 2022-08-15 | 2022-08-21 | GER (Germany) | Olympics.com |
+| World Championships | 2023 | Budapest | 2023-08-19 | 2023-08-27 | HUN (Hungary) | RFI; Wikipedia |
+| World Indoor Championships | 2024 | Glasgow | 2024-03-01 | 2024-03-03 | GBR (Great Britain & N.I.) | World Athletics; The Scotsman |
+| European Championships | 2024 | Rome | 2024-06-07 | 2024-06-12 | ITA (Italy) | Rome 2024 organisers; Yahoo Sports |
+| Olympic Games | 2024 | Paris | 2024-08-01 | 2024-08-11 | FRA (France) | CBC Sports; Wikipedia |
+| World Indoor Championships | 2025 | Nanjing | 2025-03-21 | 2025-03-23 | CHN (China) | Nanjing 2025 organisers |
+"""  # noqa: E501
+
 # What each mark's note in the facts file means as a result flag.
 NOTE_FLAGS = {
     "Olympic record at the time": "championship_record",
@@ -236,6 +259,85 @@ def test_a_record_that_conflicts_with_an_editors_change_is_skipped_with_a_warnin
     assert "1500-m-or-hocker" in err
     assert "1500-m-or-ingebrigtsen" in err
     assert row_counts() == counts
+
+
+def as_first_loaded(edition):
+    """Put ``edition`` back as the loader before editions' dates and hosts left it: no host,
+    no dates but Glasgow's (as a database loaded then still holds it)."""
+    glasgow = edition.slug == "world-indoor-championships-glasgow-2024"
+    CompetitionEdition.objects.filter(pk=edition.pk).update(
+        country=None,
+        start_date=datetime.date(2024, 3, 1) if glasgow else None,
+        end_date=datetime.date(2024, 3, 3) if glasgow else None,
+    )
+
+
+def test_editions_loaded_before_their_dates_were_verified_get_them(demo):
+    for edition in CompetitionEdition.objects.all():
+        as_first_loaded(edition)
+    counts = row_counts()
+
+    out, err = load_demo()
+
+    assert "Demo content: completed 20 competition editions." in out
+    assert "created" not in out
+    assert err == ""
+    assert row_counts() == counts
+    budapest = CompetitionEdition.objects.get(slug="world-championships-budapest-2023")
+    assert (budapest.start_date, budapest.end_date, budapest.country.code) == (
+        datetime.date(2023, 8, 19),
+        datetime.date(2023, 8, 27),
+        "HUN",
+    )
+    assert not CompetitionEdition.objects.filter(country=None).exists()
+    assert "nothing to add" in load_demo()[0]  # and a third run changes nothing
+
+
+def test_an_edition_an_editor_changed_keeps_every_change(demo):
+    # Each edition as the earlier loader left it, then an editor's change to each of three:
+    # a renamed one, one given other dates, and one given a host and no dates.
+    for edition in CompetitionEdition.objects.all():
+        as_first_loaded(edition)
+    CompetitionEdition.objects.filter(slug="olympic-games-tokyo-2020").update(name="Tokyo 2020 Games")
+    CompetitionEdition.objects.filter(slug="world-championships-budapest-2023").update(
+        start_date=datetime.date(2023, 8, 18), end_date=datetime.date(2023, 8, 28)
+    )
+    glasgow = CompetitionEdition.objects.get(slug="world-indoor-championships-glasgow-2024")
+    CompetitionEdition.objects.filter(pk=glasgow.pk).update(
+        start_date=None, end_date=None, country=Country.objects.get(code="GBR")
+    )
+    edited = {
+        e.slug: (e.name, e.start_date, e.end_date, e.country_id)
+        for e in CompetitionEdition.objects.filter(
+            slug__in=[
+                "olympic-games-tokyo-2020",
+                "world-championships-budapest-2023",
+                "world-indoor-championships-glasgow-2024",
+            ]
+        )
+    }
+
+    out, _ = load_demo()
+
+    assert "completed 17 competition editions." in out
+    for slug, values in edited.items():
+        edition = CompetitionEdition.objects.get(slug=slug)
+        assert (edition.name, edition.start_date, edition.end_date, edition.country_id) == values, slug
+    # The untouched ones got their facts.
+    paris = CompetitionEdition.objects.get(slug="olympic-games-paris-2024")
+    assert (paris.start_date, paris.country.code) == (datetime.date(2024, 8, 1), "FRA")
+
+
+def test_an_editors_change_to_a_complete_edition_survives(demo):
+    CompetitionEdition.objects.filter(slug="olympic-games-paris-2024").update(
+        start_date=None, end_date=None, country=None, city="Saint-Denis"
+    )
+
+    out, _ = load_demo()
+
+    assert "nothing to add" in out
+    paris = CompetitionEdition.objects.get(slug="olympic-games-paris-2024")
+    assert (paris.city, paris.start_date, paris.end_date, paris.country) == ("Saint-Denis", None, None, None)
 
 
 def test_a_renamed_section_slug_is_not_created_twice(demo):
@@ -455,12 +557,18 @@ def test_athletes_disciplines_come_from_their_results_and_records(demo):
 
 
 def test_countries_disciplines_and_competitions(demo):
-    assert set(Country.objects.values_list("code", "name")) == {
-        ("GBR", "Great Britain & N.I."),
-        ("NOR", "Norway"),
-        ("USA", "United States"),
-        ("KEN", "Kenya"),
-    }
+    hosts = {(host[:3], host[5:-1]) for *_rest, host, _source in table_rows(FACTS_EDITIONS) if "(" in host}
+    assert (
+        set(Country.objects.values_list("code", "name"))
+        == {
+            ("GBR", "Great Britain & N.I."),
+            ("NOR", "Norway"),
+            ("USA", "United States"),
+            ("KEN", "Kenya"),
+        }
+        | hosts
+    )
+    assert Country.objects.count() == 18
     assert list(Discipline.objects.values_list("name", "slug", "measure")) == [
         ("1500 m", "1500-m", "time"),
         ("3000 m", "3000-m", "time"),
@@ -485,13 +593,31 @@ def test_editions_have_conventional_slugs_and_no_guessed_facts(demo):
         city = edition.city.lower().replace(" ", "-")
         assert edition.slug == f"{edition.competition.slug}-{city}-{games_year}"
         assert edition.indoor == (edition.competition.slug == "world-indoor-championships")
-        assert edition.country is None  # facts name no host countries
-    dated = editions.exclude(start_date=None)
-    assert [(e.slug, e.start_date, e.end_date) for e in dated] == [
-        ("world-indoor-championships-glasgow-2024", datetime.date(2024, 3, 1), datetime.date(2024, 3, 3))
-    ]
     rio = editions.get(slug="olympic-games-rio-de-janeiro-2016")
     assert (rio.name, rio.year) == ("Rio de Janeiro 2016", 2016)
+
+
+def test_edition_dates_and_hosts_are_exactly_the_facts_table(demo):
+    expected = {
+        (
+            competition,
+            int(year[:4]),
+            city,
+            datetime.date.fromisoformat(start),
+            datetime.date.fromisoformat(end),
+            host[:3],
+        )
+        for competition, year, city, start, end, host, _source in table_rows(FACTS_EDITIONS)
+    }
+
+    actual = set(
+        CompetitionEdition.objects.values_list(
+            "competition__name", "year", "city", "start_date", "end_date", "country__code"
+        )
+    )
+
+    assert actual == expected
+    assert len(expected) == 20
 
 
 def test_kerr_two_mile_world_indoor_best_supersedes_farahs(demo):
