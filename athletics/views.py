@@ -8,11 +8,13 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from core.cache import ATHLETICS, NEWS, cache_page
+from core.structured_data import breadcrumb_list
 
 from . import selectors
 from .models import Athlete, CompetitionEdition, Country, Discipline, Result
@@ -127,6 +129,9 @@ class AthleteDetailView(DetailView):
             canonical_url=url,
             meta_description=self.describe(athlete, profile.medal_counts),
             person_ld=self.person(athlete, url),
+            breadcrumbs=breadcrumb_list(
+                ("Athletes", reverse("athletics:athlete_list")), (athlete.name, athlete.get_absolute_url())
+            ),
         )
         return context
 
@@ -219,22 +224,6 @@ class EditionDetailView(DetailView):
             for result in event.medallists + event.others:
                 result.footnote = footnotes.cite(result)
         url = _absolute(edition.get_absolute_url())
-        location = {"@type": "Place", "name": edition.city, "address": {"@type": "PostalAddress"}}
-        location["address"]["addressLocality"] = edition.city
-        if edition.country:
-            location["address"]["addressCountry"] = edition.country.code
-        event_ld = {
-            "@context": "https://schema.org",
-            "@type": "SportsEvent",
-            "name": str(edition),
-            "sport": edition.competition.sport.name,
-            "location": location,
-            "url": url,
-        }
-        if edition.start_date:
-            event_ld["startDate"] = edition.start_date.isoformat()
-        if edition.end_date:
-            event_ld["endDate"] = edition.end_date.isoformat()
         other_editions = list(
             CompetitionEdition.objects.filter(competition=edition.competition)
             .exclude(pk=edition.pk)
@@ -250,7 +239,11 @@ class EditionDetailView(DetailView):
             other_editions=other_editions,
             articles=articles,
             canonical_url=url,
-            event_ld=event_ld,
+            event_ld=self.sports_event(edition, events, url),
+            breadcrumbs=breadcrumb_list(
+                ("Championships", reverse("athletics:competition_list")),
+                (f"{edition.competition.name} {edition.display_name}", edition.get_absolute_url()),
+            ),
             meta_description=(
                 f"{edition}: {medal_total} medallist{'s' if medal_total != 1 else ''} "
                 f"in {len(events)} event{'s' if len(events) != 1 else ''} on record at Podium, "
@@ -258,6 +251,67 @@ class EditionDetailView(DetailView):
             ),
         )
         return context
+
+    @staticmethod
+    def sports_event(edition, events, url):
+        """The schema.org SportsEvent of ``edition``: when and where (the host country as its
+        code), its medallists as competitors and one sub-event per discipline. Dates and
+        places not on record are left out, never guessed."""
+        location = {"@type": "Place", "name": edition.city, "address": {"@type": "PostalAddress"}}
+        location["address"]["addressLocality"] = edition.city
+        if edition.country:
+            # A Country by name: World Athletics' codes (GER, SUI) are not ISO 3166 codes.
+            location["address"]["addressCountry"] = {
+                "@type": "Country",
+                "name": edition.country.name,
+                "identifier": edition.country.code,
+            }
+        sport = edition.competition.sport.name
+        event_ld = {
+            "@context": "https://schema.org",
+            "@type": "SportsEvent",
+            "name": str(edition),
+            "sport": sport,
+            "location": location,
+            "url": url,
+        }
+        if edition.start_date:
+            event_ld["startDate"] = edition.start_date.isoformat()
+        if edition.end_date:
+            event_ld["endDate"] = edition.end_date.isoformat()
+        competitors, sub_events = {}, []
+        for event in events:
+            medallists = [EditionDetailView.competitor(result.athlete) for result in event.medallists]
+            competitors.update((person["url"], person) for person in medallists)
+            sub_event = {
+                "@type": "SportsEvent",
+                "name": f"{edition} — {event.discipline.name}",
+                "sport": sport,
+                "location": location,
+                "url": f"{url}#event-{event.discipline.slug}",
+            }
+            # The final's day, when every result of it on record gives the same one.
+            days = {result.date for result in event.medallists + event.others}
+            if len(days) == 1 and None not in days:
+                sub_event["startDate"] = days.pop().isoformat()
+            if medallists:
+                sub_event["competitor"] = medallists
+            sub_events.append(sub_event)
+        if competitors:
+            event_ld["competitor"] = list(competitors.values())
+        if sub_events:
+            event_ld["subEvent"] = sub_events
+        return event_ld
+
+    @staticmethod
+    def competitor(athlete):
+        """A medallist as a schema.org Person, with the country they compete for."""
+        return {
+            "@type": "Person",
+            "name": athlete.name,
+            "url": _absolute(athlete.get_absolute_url()),
+            "nationality": {"@type": "Country", "name": athlete.country.name},
+        }
 
 
 @cache_page(ATHLETICS)

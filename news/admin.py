@@ -36,7 +36,8 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "user"]
+    list_display = ["name", "slug", "is_organization", "user"]
+    list_filter = ["is_organization"]
     list_select_related = ["user"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

@@ -35,7 +35,12 @@ TAGS = [
     ("World Indoor Championships", "world-indoor-championships"),
     ("Paris 2024", "paris-2024"),
 ]
-AUTHOR = {"name": "Podium staff", "slug": "podium-staff", "bio": "Reporting by the Podium newsroom."}
+AUTHOR = {
+    "name": "Podium staff",
+    "slug": "podium-staff",
+    "bio": "Reporting by the Podium newsroom.",
+    "is_organization": True,  # the newsroom's byline: an Organization in JSON-LD
+}
 
 ARTICLE = {
     "slug": "josh-kerr-world-champion-plan-for-paris",

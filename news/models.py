@@ -47,6 +47,12 @@ class Author(models.Model):
     name = models.CharField(max_length=120, help_text="As shown in the byline.")
     slug = models.SlugField(max_length=120, unique=True)
     bio = models.CharField(max_length=500, blank=True)
+    is_organization = models.BooleanField(
+        "newsroom byline",
+        default=False,
+        help_text="Ticked for a byline of the newsroom rather than of a person (“Podium staff”): "
+        "search engines are told it is an organisation.",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="author"
     )

@@ -30,6 +30,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from athletics.selectors import featured_athletes, latest_medallists, medal_counts_for
 from core.cache import ATHLETICS, NEWS, cache_page
+from core.structured_data import breadcrumb_list, byline
 from corrections.models import last_modified
 
 from . import comment_views, selectors
@@ -218,6 +219,10 @@ class ArticleDetailView(DetailView):
             athlete_cards=athlete_cards(article.athletes.all()),
             more_on_this_story=selectors.more_on_this_story(article=article),
             structured_data=self.structured_data(article),
+            breadcrumbs=breadcrumb_list(
+                (article.section.name, article.section.get_absolute_url()),
+                (article.title, article.get_absolute_url()),
+            ),
             **comment_views.comment_section(
                 request=self.request,
                 article=article,
@@ -243,10 +248,8 @@ class ArticleDetailView(DetailView):
             "dateModified": last_modified(article).isoformat(),
             "articleSection": article.section.name,
             "keywords": [tag.name for tag in article.tags.all()],
-            "author": [
-                {"@type": "Person", "name": author.name, "url": absolute(author.get_absolute_url())}
-                for author in article.authors.all()
-            ]
+            # A newsroom byline ("Podium staff") is an Organization, a writer a Person.
+            "author": [byline(author) for author in article.authors.all()]
             or [{"@type": "Organization", "name": settings.SITE_NAME}],
             "publisher": {
                 "@type": "Organization",

@@ -480,7 +480,11 @@ class TestCompetitions:
         assert "Secret draft" not in text
         event = json_ld(response)
         assert event["startDate"] == "2023-08-19" and event["endDate"] == "2023-08-27"
-        assert event["location"]["address"]["addressCountry"] == "HUN"
+        assert event["location"]["address"]["addressCountry"] == {
+            "@type": "Country",
+            "name": "Hungary",
+            "identifier": "HUN",
+        }
 
     def test_unknown_edition_is_404(self, client, world):
         assert client.get("/competitions/olympic-games-atlantis-2099/").status_code == HTTPStatus.NOT_FOUND

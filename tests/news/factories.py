@@ -35,6 +35,8 @@ class AuthorFactory(DjangoModelFactory):
 
     name = "Podium staff"
     slug = "podium-staff"
+    # The newsroom's byline is an organisation; a named writer is a person.
+    is_organization = factory.LazyAttribute(lambda author: author.slug == "podium-staff")
 
 
 class ArticleFactory(DjangoModelFactory):

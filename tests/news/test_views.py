@@ -264,13 +264,14 @@ def test_article_page_seo_tags_and_json_ld(client, kerr_story):
     assert meta(response, "property", "og:description") == kerr_story.standfirst
     assert meta(response, "property", "og:image") == f"{SITE_URL}{kerr_story.hero_image.url}"
     assert meta(response, "name", "description") == kerr_story.standfirst
-    (data,) = json_ld(response)
+    data, breadcrumbs = json_ld(response)
     assert data["@type"] == "NewsArticle"
+    assert breadcrumbs["@type"] == "BreadcrumbList"
     assert data["headline"] == kerr_story.title
     assert data["datePublished"] == kerr_story.published_at.isoformat()
     assert data["dateModified"] == kerr_story.updated_at.isoformat()
-    assert data["author"] == [
-        {"@type": "Person", "name": "Podium staff", "url": f"{SITE_URL}/news/author/podium-staff/"}
+    assert data["author"] == [  # the newsroom's byline
+        {"@type": "Organization", "name": "Podium staff", "url": f"{SITE_URL}/news/author/podium-staff/"}
     ]
     assert data["image"] == [f"{SITE_URL}{kerr_story.hero_image.url}"]
     assert data["publisher"]["name"] == "Podium"
@@ -283,8 +284,9 @@ def test_json_ld_cannot_be_closed_by_a_headline(client):
 
     assert "</script><script>alert(1)" not in html
     assert "\\u003C/script\\u003E\\u003Cscript\\u003Ealert(1)" in html
-    (data,) = json_ld(client.get(article.get_absolute_url()))
+    data, breadcrumbs = json_ld(client.get(article.get_absolute_url()))
     assert data["headline"] == article.title
+    assert breadcrumbs["itemListElement"][-1]["name"] == article.title
 
 
 @pytest.mark.parametrize(
