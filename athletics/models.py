@@ -125,6 +125,9 @@ class CompetitionEdition(models.Model):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     indoor = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(
+        auto_now=True, help_text="Last saved: the lastmod of its page in the sitemap."
+    )
     slug = models.SlugField(
         max_length=160,
         unique=True,
@@ -195,6 +198,9 @@ class Athlete(models.Model):
     is_featured = models.BooleanField("featured", default=False)
     facts_verified_on = models.DateField(
         null=True, blank=True, help_text="When an editor last checked this athlete's facts against sources."
+    )
+    updated_at = models.DateTimeField(
+        auto_now=True, help_text="Last saved: the lastmod of its page in the sitemap."
     )
 
     objects = AthleteQuerySet.as_manager()
@@ -284,6 +290,9 @@ class Result(SourcedFact):
     championship_record = models.BooleanField("CR", default=False)
     personal_best = models.BooleanField("PB", default=False)
     season_best = models.BooleanField("SB", default=False)
+    updated_at = models.DateTimeField(
+        auto_now=True, help_text="Last saved: the lastmod of its page in the sitemap."
+    )
 
     objects = ResultQuerySet.as_manager()
 
@@ -379,6 +388,9 @@ class Record(SourcedFact):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes",
         help_text="The record that beat this one.",
     )  # fmt: skip
+    updated_at = models.DateTimeField(
+        auto_now=True, help_text="Last saved: the lastmod of its page in the sitemap."
+    )
 
     objects = RecordQuerySet.as_manager()
 

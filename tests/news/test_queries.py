@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 
 FEED_COLD = 4  # articles, authors, tags, next publication
 SEARCH_COLD = 6  # generations, count, page, authors, athletes, sections
-SITEMAP_INDEX_COLD = 5  # a count per section with more than a fixed list, next publication
+# A count per section with more than a fixed list, next publication, and the latest
+# change of news and of athletics (the sections' lastmod).
+SITEMAP_INDEX_COLD = 7
 SITEMAP_COLD = 3  # a section's sitemap: its count, its page, next publication
 
 
