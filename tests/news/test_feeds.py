@@ -165,3 +165,94 @@ def test_healthz_is_503_when_the_database_fails(client):
     assert response.json() == {"status": "unavailable"}
     assert "no-cache" in response["Cache-Control"]
     assert "server closed" not in response.content.decode()
+
+
+# ---------- Full content and images (issue 13, item 6) ----------
+
+BODY = (
+    "Kerr **won** in [Budapest](/competitions/world-championships-budapest-2023/).\n\n"
+    "<script>alert(1)</script>\n\n"
+    "A second paragraph, with a [link out](https://example.org/report)."
+)
+
+
+@pytest.fixture
+def full_story():
+    return ArticleFactory(
+        title="Kerr </script> & the title", slug="kerr-full", standfirst="Short standfirst.", body=BODY,
+        with_hero=True, hero_alt="A track at dusk", hero_credit="Illustration: Podium",
+    )  # fmt: skip
+
+
+FEEDS = [
+    "/feeds/latest/",
+    "/feeds/latest/atom/",
+    "/feeds/section/athletics/",
+    "/feeds/section/athletics/atom/",
+]
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_feeds_parse_cleanly_with_the_full_sanitised_body_and_the_hero(client, full_story, url):
+    import feedparser
+
+    raw = client.get(url).content
+    parsed = feedparser.parse(raw)
+
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    # Sanitised at save (feedparser would strip a script itself: look at what we send).
+    assert b"alert(1)" not in raw
+    (entry,) = parsed.entries
+    assert entry.title == "Kerr </script> & the title"
+    assert entry.summary == "Short standfirst."
+    (content,) = entry.content
+    assert content.type == "text/html"
+    body = content.value
+    assert "<strong>won</strong>" in body
+    assert "A second paragraph" in body  # the whole body, not a summary
+    # Root-relative links are made absolute on SITE_URL; others are left as they are.
+    assert f'href="{SITE_URL}/competitions/world-championships-budapest-2023/"' in body
+    assert 'href="https://example.org/report"' in body
+    (media,) = entry.media_content
+    assert media["url"] == f"{SITE_URL}{full_story.hero_image.url}"
+    assert media["medium"] == "image"
+    assert media["type"] == "image/jpeg"
+    assert (media["width"], media["height"]) == (str(full_story.hero_width), str(full_story.hero_height))
+    assert entry.media_credit[0]["content"] == "Illustration: Podium"
+
+
+def test_the_body_in_the_feed_is_what_the_article_page_shows(client, full_story):
+    import feedparser
+
+    entry = feedparser.parse(client.get("/feeds/latest/").content).entries[0]
+
+    page = client.get(full_story.get_absolute_url()).content.decode()
+    assert "<p>A second paragraph, with a" in page
+    assert entry.content[0].value.replace(SITE_URL, "") == full_story.body_html
+
+
+def test_an_article_without_a_hero_has_no_media_and_still_parses(client):
+    import feedparser
+
+    ArticleFactory(slug="no-hero", body="Just words.")
+
+    parsed = feedparser.parse(client.get("/feeds/latest/atom/").content)
+
+    assert parsed.bozo == 0
+    (entry,) = parsed.entries
+    assert "media_content" not in entry
+    assert entry.content[0].value == "<p>Just words.</p>"
+
+
+def test_an_edited_body_shows_in_the_cached_feed_on_the_next_request(client, full_story):
+    import feedparser
+
+    assert (
+        "A second paragraph"
+        in feedparser.parse(client.get("/feeds/latest/").content).entries[0].content[0].value
+    )
+    full_story.body = "Rewritten entirely."
+    full_story.save()
+
+    entry = feedparser.parse(client.get("/feeds/latest/").content).entries[0]
+    assert entry.content[0].value == "<p>Rewritten entirely.</p>"
