@@ -1,6 +1,7 @@
 """Writes that touch several rows at once."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from .models import Record
 
@@ -18,7 +19,8 @@ def record_create(*, record, supersedes=None):
     record.superseded_by = None
     record.save()
     if supersedes is not None:
-        Record.objects.filter(pk=supersedes.pk).update(superseded_by=record)
+        # updated_at by hand (update() skips auto_now): the old holder's page changed too.
+        Record.objects.filter(pk=supersedes.pk).update(superseded_by=record, updated_at=timezone.now())
         supersedes.is_current, supersedes.superseded_by = False, record
     # The update()s above send no signals; record.save() bumps the page cache's "athletics"
     # generation in this same transaction, which covers the whole change (core.cache).

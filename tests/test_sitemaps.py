@@ -153,3 +153,17 @@ def test_sitemap_queries_do_not_grow(client, django_assert_max_num_queries, size
     for section in ("athletes", "competitions", "athletics-pages", "pages"):
         with django_assert_max_num_queries(3):
             client.get(f"/sitemap-{section}.xml")
+
+
+def test_a_superseded_record_changes_its_old_holders_lastmod(client, data):
+    from athletics.services import record_create
+
+    old = data["record"]
+    new = RecordFactory.build(
+        kind=old.kind, discipline=old.discipline, sex=old.sex, athlete=AthleteFactory(slug="successor"),
+        mark=old.mark - 1, year=old.year + 1,
+    )  # fmt: skip
+    record_create(record=new, supersedes=old)
+
+    today = timezone.now().date().isoformat()
+    assert urls(client, "athletes")[f"{SITE_URL}/athletes/runner/"] == today
