@@ -362,7 +362,7 @@ def test_article_is_published_featured_at_the_founding_time(demo):
     assert article.comments_open
     assert not article.was_updated
     assert article.section.slug == "athletics"
-    assert [a.name for a in article.authors.all()] == ["Podium staff"]
+    assert [(a.name, a.is_organization) for a in article.authors.all()] == [("Podium staff", True)]
     assert sorted(article.tags.values_list("slug", flat=True)) == [
         "1500-m",
         "paris-2024",
