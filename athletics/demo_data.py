@@ -2,13 +2,13 @@
 
 Every value here comes from Podium's verified facts file (copied into the repository so
 the project never reads outside it at run time). A value the facts do not give is left
-out, never guessed: result dates (except the Paris 1500 m final, 6 August 2024), four
+out, never guessed: result dates (except the three 1500 m finals the facts date), four
 athletes' birth dates and places. All events are men's.
 
 The loader creates what is missing, matched by natural key, and never deletes. It updates
-one thing only: an edition still exactly as an earlier version of this loader created it
-(without dates or host country, which the facts gained later) gets them; an edition an
-editor has changed in any way is left as it is. So editors' changes survive ``make run``.
+only rows still exactly as an earlier version of this loader created them, with facts
+gained since: an edition gets its dates and host country, a final's result its day. A row
+an editor has changed in any way is left as it is. So editors' changes survive ``make run``.
 """
 
 import datetime
@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from .marks import Measure, parse_mark
 from .models import (
     MEDAL_FOR_POSITION,
+    RECORD_FLAG_FIELDS,
     Athlete,
     Competition,
     CompetitionEdition,
@@ -299,8 +300,15 @@ RESULTS = {
     ],
 }
 
-# The only final whose date the facts give (the Paris records were set in it).
-FINAL_DATES = {("olympic-games-paris-2024", "1500-m"): datetime.date(2024, 8, 6)}
+# The finals whose day the facts give (men's 1500 m: Tokyo, Budapest, and Paris, where the
+# records were set).
+FINAL_DATES = {
+    ("olympic-games-tokyo-2020", "1500-m"): datetime.date(2021, 8, 7),
+    ("world-championships-budapest-2023", "1500-m"): datetime.date(2023, 8, 23),
+    ("olympic-games-paris-2024", "1500-m"): datetime.date(2024, 8, 6),
+}
+# Earlier versions of this loader dated only the Paris final.
+EARLIER_FINAL_DATES = {("olympic-games-paris-2024", "1500-m")}
 
 # The facts file names no publication for the two-mile bests; say so rather than invent one.
 RESEARCH_DESK = "Podium research desk (original publication not recorded)"
@@ -412,7 +420,7 @@ def load_athletics_demo(*, warn=print, updated=None):
     ``warn`` is called with a message for each row skipped because an editor's change
     conflicts with it (e.g. a record chain re-linked by hand). ``updated``, a Counter if
     given, counts the rows completed with facts added since they were created (editions'
-    dates and hosts).
+    dates and hosts, finals' days).
     """
     created = Counter()
     updated = Counter() if updated is None else updated
@@ -462,7 +470,7 @@ def load_athletics_demo(*, warn=print, updated=None):
         elif _as_first_loaded(edition, slug, values):
             for field, value in facts.items():
                 setattr(edition, field, value)
-            edition.save(update_fields=list(facts))
+            edition.save(update_fields=[*facts, "updated_at"])  # the sitemap's lastmod moves
             updated[CompetitionEdition] += 1
         editions[slug] = edition
 
@@ -487,25 +495,35 @@ def load_athletics_demo(*, warn=print, updated=None):
         athletes[data["slug"]] = athlete
 
     for (edition, discipline), rows in RESULTS.items():
+        day = FINAL_DATES.get((edition, discipline))
         for athlete, position, mark, source, flags in rows:
-            get_or_create_missing(
-                Result,
-                created,
-                lookup={
-                    "athlete": athletes[athlete],
-                    "edition": editions[edition],
-                    "discipline": disciplines[discipline],
-                    "round": Result.Round.FINAL,
-                },
-                defaults={
-                    "position": position,
-                    "mark": parse_mark(mark, Measure.TIME) if mark else None,
-                    "date": FINAL_DATES.get((edition, discipline)),
-                    "medal": MEDAL_FOR_POSITION.get(position, Medal.NONE),
-                    "source": source,
-                    **dict.fromkeys(flags, True),
-                },
-            )
+            lookup = {
+                "athlete": athletes[athlete],
+                "edition": editions[edition],
+                "discipline": disciplines[discipline],
+                "round": Result.Round.FINAL,
+            }
+            values = {
+                "position": position,
+                "mark": parse_mark(mark, Measure.TIME) if mark else None,
+                "medal": MEDAL_FOR_POSITION.get(position, Medal.NONE),
+                "source": source,
+                **{flag: flag in flags for flag in RECORD_FLAG_FIELDS},
+            }
+            result = Result.objects.filter(**lookup).first()
+            if result is None:
+                Result.objects.create(**lookup, **values, date=day)
+                created[Result] += 1
+            elif (
+                # Dated since it was created, and untouched by editors: it gets its day.
+                day is not None
+                and (edition, discipline) not in EARLIER_FINAL_DATES
+                and result.date is None
+                and all(getattr(result, field) == value for field, value in values.items())
+            ):
+                result.date = day
+                result.save(update_fields=["date", "updated_at"])
+                updated[Result] += 1
 
     records = {}
     for data in RECORDS:

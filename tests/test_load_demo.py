@@ -269,6 +269,7 @@ def as_first_loaded(edition):
         country=None,
         start_date=datetime.date(2024, 3, 1) if glasgow else None,
         end_date=datetime.date(2024, 3, 3) if glasgow else None,
+        updated_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
     )
 
 
@@ -290,6 +291,7 @@ def test_editions_loaded_before_their_dates_were_verified_get_them(demo):
         "HUN",
     )
     assert not CompetitionEdition.objects.filter(country=None).exists()
+    assert budapest.updated_at.year > 2020  # so its sitemap lastmod moves
     assert "nothing to add" in load_demo()[0]  # and a third run changes nothing
 
 
@@ -512,14 +514,39 @@ def test_results_are_exactly_the_facts_table(demo):
     assert not Result.objects.exclude(source_url="").exists()
 
 
-def test_only_the_paris_1500_m_final_has_a_date(demo):
+def test_only_the_three_1500_m_finals_the_facts_date_have_a_date(demo):
     dated = Result.objects.filter(date__isnull=False)
 
-    assert set(dated.values_list("date", flat=True)) == {datetime.date(2024, 8, 6)}
-    assert set(dated.values_list("edition__slug", "discipline__slug")) == {
-        ("olympic-games-paris-2024", "1500-m")
+    assert set(dated.values_list("edition__slug", "discipline__slug", "date")) == {
+        ("olympic-games-tokyo-2020", "1500-m", datetime.date(2021, 8, 7)),
+        ("world-championships-budapest-2023", "1500-m", datetime.date(2023, 8, 23)),
+        ("olympic-games-paris-2024", "1500-m", datetime.date(2024, 8, 6)),
     }
-    assert dated.count() == 4
+    assert dated.count() == 3 + 3 + 4
+
+
+def test_finals_loaded_before_their_day_was_verified_get_it_unless_an_editor_changed_them(demo):
+    # As the earlier loader left them: only Paris dated. Then an editor corrects one row.
+    Result.objects.exclude(edition__slug="olympic-games-paris-2024").update(date=None)
+    Result.objects.filter(athlete__slug="josh-kerr", edition__slug="olympic-games-tokyo-2020").update(
+        source="Edited source"
+    )
+
+    out, _ = load_demo()
+
+    assert "completed 5 results." in out
+    tokyo = Result.objects.filter(edition__slug="olympic-games-tokyo-2020")
+    assert dict(tokyo.values_list("athlete__slug", "date")) == {
+        "jakob-ingebrigtsen": datetime.date(2021, 8, 7),
+        "timothy-cheruiyot": datetime.date(2021, 8, 7),
+        "josh-kerr": None,  # the editor's row is theirs
+    }
+    assert set(
+        Result.objects.filter(
+            edition__slug="world-championships-budapest-2023", discipline__slug="1500-m"
+        ).values_list("date", flat=True)
+    ) == {datetime.date(2023, 8, 23)}
+    assert "nothing to add" in load_demo()[0]
 
 
 def test_athletes_are_exactly_the_facts_table(demo):

@@ -405,3 +405,22 @@ def test_athlete_page_queries_stay_bounded(client, paris, django_assert_max_num_
     with django_assert_max_num_queries(ATHLETE_COLD):
         page = head(client.get("/athletes/josh-kerr/"))
     assert {data["@type"] for data in page.json_ld} == {"Person", "BreadcrumbList"}
+
+
+def test_the_demo_editions_sports_event_has_the_verified_facts(client):
+    from django.core.management import call_command
+
+    call_command("load_demo", verbosity=0)
+
+    event = of_type(client.get("/competitions/world-championships-budapest-2023/"), "SportsEvent")
+
+    assert (event["startDate"], event["endDate"]) == ("2023-08-19", "2023-08-27")
+    assert event["location"]["address"]["addressCountry"]["identifier"] == "HUN"
+    assert [c["name"] for c in event["competitor"]] == [
+        "Josh Kerr",
+        "Jakob Ingebrigtsen",
+        "Narve Gilje Nordås",
+    ]
+    m1500, m5000 = event["subEvent"]
+    assert m1500["startDate"] == "2023-08-23"  # the facts date the 1500 m final
+    assert "startDate" not in m5000  # and not the 5000 m
