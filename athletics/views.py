@@ -254,9 +254,9 @@ class EditionDetailView(DetailView):
 
     @staticmethod
     def sports_event(edition, events, url):
-        """The schema.org SportsEvent of ``edition``: when and where (the host country as its
-        code), its medallists as competitors and one sub-event per discipline. Dates and
-        places not on record are left out, never guessed."""
+        """The schema.org SportsEvent of ``edition``: when and where (the host Country by
+        name, with its code), its medallists as competitors and one sub-event per discipline.
+        Dates and places not on record are left out, never guessed."""
         location = {"@type": "Place", "name": edition.city, "address": {"@type": "PostalAddress"}}
         location["address"]["addressLocality"] = edition.city
         if edition.country:
