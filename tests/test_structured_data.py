@@ -237,7 +237,7 @@ def test_the_migration_marks_the_existing_staff_byline_as_the_newsrooms():
 
     from news.models import Author
 
-    migration = import_module("news.migrations.0013_author_is_organization")
+    migration = import_module("news.migrations.0014_author_is_organization")
     Author.objects.create(name="Podium staff", slug="podium-staff")
     Author.objects.create(name="Ada Writer", slug="ada-writer")
 

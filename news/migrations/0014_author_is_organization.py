@@ -11,7 +11,7 @@ def mark_staff_byline(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("news", "0012_comment_edits"),
+        ("news", "0013_comment_trust"),
     ]
 
     operations = [
