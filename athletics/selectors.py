@@ -380,6 +380,12 @@ def head_to_head(*, athlete, rival):
         .select_related("edition__competition", "edition__country", "discipline")
         .order_by()
     )
+    return head_to_head_from(athlete=athlete, rival=rival, results=results)
+
+
+def head_to_head_from(*, athlete, rival, results):
+    """``head_to_head`` computed from already fetched ``results`` (those of both athletes,
+    and maybe others', with edition, competition and discipline selected): no query."""
     by_race = {}
     for result in results:
         key = (result.edition_id, result.discipline_id, result.round)

@@ -392,6 +392,14 @@ COMMENTS_DATA_RETENTION_DAYS = 90
 COMMENTS_EDIT_MINUTES = env.int("COMMENTS_EDIT_MINUTES", default=10)
 if COMMENTS_EDIT_MINUTES < 0:
     raise ImproperlyConfigured("COMMENTS_EDIT_MINUTES must be a whole number of minutes, 0 (off) or more.")
+# Articles this many days old or more say so at their top and in their Open Graph
+# description, "This article is more than 2 years old" (README, "Configuration"; 0: never).
+_story_age = env.str("STORY_AGE_WARNING_DAYS", default="365").strip()
+if not re.fullmatch(r"\d{1,5}", _story_age):
+    raise ImproperlyConfigured(
+        f"STORY_AGE_WARNING_DAYS must be a whole number of days, 0 (off) to 99999, not {_story_age!r}."
+    )
+STORY_AGE_WARNING_DAYS = int(_story_age)
 # Addresses that get the digest of pending and reported comments (send_notifications).
 COMMENTS_MODERATORS_EMAIL = [
     a.strip() for a in env.list("COMMENTS_MODERATORS_EMAIL", default=[]) if a.strip()

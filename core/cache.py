@@ -7,7 +7,9 @@ by the view and maybe stored: a hit and a miss serve the same bytes.
 Generations are ``core.Generation`` rows of random values, replaced in the transaction of
 every write to their scope (apps declare which in ``AppConfig.page_cache()``), and by time:
 a scope's next moment of change (a scheduled article) is kept on its row, and the first
-request after it bumps the row. ``bump_all()`` (loaders, restore, migrate) renews "all",
+request after it bumps the row. A scope of one object each ("story-age:{slug}": when an
+article's "more than N years old" changes) gets its row, with its moment, on its first
+request. ``bump_all()`` (loaders, restore, migrate) renews "all",
 which every key holds, as it holds the release (RELEASE, else a hash of code and templates).
 
 Only a 200 whose URL is its own canonical URL is stored (``<link rel="canonical">``; for
@@ -52,10 +54,13 @@ HOLE = re.compile(rb"<!--visitor:([a-z_]+(?::[\w-]+)?)-->")
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Last-Modified", "X-Robots-Tag")
 # Settings that change what pages render: part of the release.
 RELEASE_SETTINGS = ("SITE_URL", "SITE_NAME", "TIME_ZONE", "LANGUAGE_CODE", "STATIC_URL", "MEDIA_URL")
-RELEASE_SETTINGS += ("COMMENTS_CLOSE_AFTER_DAYS", "COMMENTS_PER_PAGE", "ADMIN_URL")
+RELEASE_SETTINGS += ("COMMENTS_CLOSE_AFTER_DAYS", "COMMENTS_PER_PAGE", "ADMIN_URL", "STORY_AGE_WARNING_DAYS")
 
 _invalidates = {}  # model -> scopes, or a function (instance, created) -> scopes
 _changes_at = {}  # scope -> function () -> the next moment its content changes by itself, or None
+# Scopes of one object each ("story-age:{slug}" declared: prefix "story-age") -> function
+# (the object's key) -> its next moment of change, or None.
+_changes_at_each = {}
 _holes = {}  # name -> function (request[, argument]) -> HTML
 
 
@@ -85,12 +90,23 @@ def release():
 # ---------------------------------------------------------------- generations
 
 
-def bump(*scopes):
-    """Give ``scopes`` new generations (and their next moment of change), in the current
-    transaction: every page showing them is built anew on its next request."""
+def _timed(scope):
+    """The function returning ``scope``'s next moment of change, or None if it has none."""
+    if scope in _changes_at:
+        return _changes_at[scope]
+    prefix, _, key = scope.partition(":")
+    each = _changes_at_each.get(prefix)
+    return functools.partial(each, key) if each is not None and key else None
+
+
+def bump(*scopes, moments=None):
+    """Give ``scopes`` new generations (and their next moment of change, unless given in
+    ``moments``), in the current transaction: every page showing them is built anew on its
+    next request."""
     from .models import Generation
 
-    moment = {scope: _changes_at[scope]() for scope in set(scopes) if scope in _changes_at}
+    moments = moments or {}
+    moment = {s: moments[s] if s in moments else _timed(s)() for s in set(scopes) if _timed(s) is not None}
     rows = [
         Generation(scope=s, value=secrets.randbits(62), changes_at=moment.get(s)) for s in sorted(set(scopes))
     ]
@@ -99,8 +115,14 @@ def bump(*scopes):
 
 
 def bump_all():
-    """Start every cached page afresh (after writes that send no signals: loaders, restore)."""
+    """Start every cached page afresh (after writes that send no signals: loaders, restore).
+    The scopes of one object each are dropped: each starts again, with its moment computed
+    anew, on its next request (``generations``)."""
+    from .models import Generation
+
     bump(ALL, *_changes_at)
+    for prefix in _changes_at_each:
+        Generation.objects.filter(scope__startswith=f"{prefix}:").delete()
 
 
 def changed(model, objects):
@@ -125,9 +147,19 @@ def generations(scopes):
     now = timezone.now()
     # SQLite hands back naive UTC datetimes, PostgreSQL aware ones.
     found = {scope: value for scope, value, at in rows if at is None or at.replace(tzinfo=UTC) > now}
-    if len(found) < len(rows):
+    expired = [scope for scope, _value, _at in rows if scope not in found]
+    # A scope of one object (an article's age) follows time from the first request that
+    # needs it, if it has a moment to wait for (none: an unknown slug writes nothing).
+    present = {scope for scope, _value, _at in rows}
+    unseen = {}
+    for scope in wanted:
+        if scope not in present and scope.partition(":")[0] in _changes_at_each:
+            moment = _timed(scope)()
+            if moment is not None:
+                unseen[scope] = moment
+    if expired or unseen:
         with transaction.atomic():
-            bump(*(scope for scope, _value, _at in rows if scope not in found))
+            bump(*expired, *unseen, moments=unseen)
         found = dict(Generation.objects.filter(scope__in=wanted).values_list("scope", "value"))
     return {scope: found.get(scope, 0) for scope in wanted}
 
@@ -148,7 +180,11 @@ def connect():
                 _invalidates[model] = scopes
                 for signal in (post_save, post_delete, m2m_changed):
                     signal.connect(_on_write, sender=model, dispatch_uid=f"page-cache-{model._meta.label}")
-        _changes_at.update(declared.get("changes_at", {}))
+        for scope, function in declared.get("changes_at", {}).items():
+            if "{" in scope:  # "story-age:{slug}": one scope per object
+                _changes_at_each[scope.partition(":")[0]] = function
+            else:
+                _changes_at[scope] = function
         _holes.update(declared.get("holes", {}))
     post_migrate.connect(
         _after_migrate, sender=apps.get_app_config("core"), dispatch_uid="page-cache-migrate"

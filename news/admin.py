@@ -105,7 +105,7 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ["title", "standfirst", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["tags", "authors", "athletes", "editions"]
+    autocomplete_fields = ["tags", "authors", "athletes", "editions", "records"]
     list_per_page = 50
     actions = ["publish_now", "unpublish", "feature", "unfeature"]
     inlines = [CorrectionInline]
@@ -113,7 +113,7 @@ class ArticleAdmin(admin.ModelAdmin):
     fieldsets = [
         ("Story", {"fields": ["title", "slug", "old_urls", "standfirst", "body"]}),
         ("Media", {"fields": ["hero_image", "hero_alt", "hero_caption", "hero_credit"]}),
-        ("Relations", {"fields": ["section", "tags", "authors", "athletes", "editions"]}),
+        ("Relations", {"fields": ["section", "tags", "authors", "athletes", "editions", "records"]}),
         (
             "Publishing",
             {

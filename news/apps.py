@@ -13,15 +13,17 @@ class NewsConfig(AppConfig):
         from . import comment_edits, comment_views, selectors
         from .models import Article, Author, Comment, CommentRecommendation, Section, Tag
 
-        through = [getattr(Article, field).through for field in ("tags", "authors", "athletes", "editions")]
+        relations = ("tags", "authors", "athletes", "editions", "records")
+        through = [getattr(Article, field).through for field in relations]
         return {
             "invalidates": [
-                ((NEWS,), [Article, Tag, Author, *through]),
+                (selectors.article_scopes, [Article]),
+                ((NEWS,), [Tag, Author, *through]),
                 ((NEWS, ALL), [Section]),  # every page's header lists the sections
                 (comment_views.comment_scopes, [Comment]),
                 (comment_views.recommendation_scopes, [CommentRecommendation]),
             ],
-            "changes_at": {NEWS: selectors.next_change},
+            "changes_at": {NEWS: selectors.next_change, "story-age:{slug}": selectors.age_warning_changes_at},
             "holes": {
                 "rendered_at": comment_views.rendered_at_hole,
                 "commenter_name": comment_views.remembered_name_attribute,

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core import signing
 from django.template.defaultfilters import pluralize
 
-from . import text
+from . import embeds, text
 from .images import ACCEPTED, validate_image
 from .models import Article, Author, Comment, CommentReport
 
@@ -68,12 +68,21 @@ class ArticleAdminForm(ImageWithTextMixin, forms.ModelForm):
         model = Article
         fields = [
             "title", "slug", "standfirst", "body", "hero_image", "hero_alt", "hero_caption", "hero_credit",
-            "section", "tags", "authors", "athletes", "editions", "status", "published_at", "is_featured",
-            "comments_open",
+            "section", "tags", "authors", "athletes", "editions", "records", "status", "published_at",
+            "is_featured", "comments_open",
         ]  # fmt: skip
 
     def clean_hero_image(self):
         return self.clean_image()
+
+    def clean_body(self):
+        """Every results shortcode must name something that exists (README, "Results in
+        stories"): each error names the shortcode that failed."""
+        body = self.cleaned_data["body"]
+        errors = embeds.shortcode_errors(body)
+        if errors:
+            raise forms.ValidationError(errors)
+        return body
 
     def clean(self):
         cleaned = super().clean()

@@ -1,5 +1,6 @@
 """Articles and everything around them: sections, tags, authors and comments."""
 
+import calendar
 import datetime
 
 from django.conf import settings
@@ -9,8 +10,9 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from . import embeds
 from .images import generate_renditions
-from .markdown import fold, render_markdown
+from .markdown import fold
 
 
 class Section(models.Model):
@@ -94,7 +96,14 @@ class Article(models.Model):
     )
     body = models.TextField(
         help_text="Markdown: blank line between paragraphs, ## for a subheading, **bold**, "
-        "*italic*, [link text](https://…), > for a quote. Scripts and embeds are removed."
+        "*italic*, [link text](https://…), > for a quote. Scripts and embeds from other sites are "
+        "removed. Live results, each on a line of its own: "
+        "[[results olympic-games-paris-2024 1500-m]] (the final of that event at that "
+        "championship: edition slug, then discipline slug), "
+        "[[h2h josh-kerr jakob-ingebrigtsen]] (head-to-head of two athletes), "
+        "[[athlete josh-kerr]] (a card with the athlete’s medals) and [[record 12]] (a record "
+        "by its number in the admin’s Records list). They always show the data as it is now; "
+        "an unknown slug or number is refused when you save."
     )
     body_html = models.TextField(editable=False, blank=True)
     search_document = models.TextField(editable=False, blank=True)
@@ -118,6 +127,10 @@ class Article(models.Model):
     authors = models.ManyToManyField(Author, blank=True, related_name="articles")
     athletes = models.ManyToManyField("athletics.Athlete", blank=True, related_name="articles")
     editions = models.ManyToManyField("athletics.CompetitionEdition", blank=True, related_name="articles")
+    records = models.ManyToManyField(
+        "athletics.Record", blank=True, related_name="articles",
+        help_text="Records this story is about: when one is beaten later, the article says so at its top.",
+    )  # fmt: skip
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
         null=True, blank=True, help_text="Publication time. A time in the future schedules the article."
@@ -150,7 +163,8 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        self.body_html = render_markdown(self.body)
+        # Sanitised, with a marker for each results shortcode (filled when the page is built).
+        self.body_html = embeds.body_html(self.body)
         self.search_document = fold(f"{self.title}\n{self.standfirst}\n{self.body}")
         super().save(*args, **kwargs)
         # Files derived from this row's own image; only missing renditions are written.
@@ -183,6 +197,43 @@ class Article(models.Model):
         )
 
     @property
+    def age_warning(self):
+        """ "This article is more than 3 years old" once it is STORY_AGE_WARNING_DAYS old
+        (0: never), as the Guardian does: whole years from two years, whole months before
+        (whole days under a month), counted on the calendar in UTC; "" before then. Derived
+        when shown, never stored; the page cache renews the page at ``age_warning_changes_at``."""
+        days = settings.STORY_AGE_WARNING_DAYS
+        if not days or self.published_at is None:
+            return ""
+        published, now = self.published_at.astimezone(datetime.UTC), timezone.now().astimezone(datetime.UTC)
+        if now - published < datetime.timedelta(days=days):
+            return ""
+        months = _whole_months(published, now)
+        if months >= 24:
+            number, unit = months // 12, "year"
+        elif months >= 1:
+            number, unit = months, "month"
+        else:
+            number, unit = (now - published).days, "day"
+        return f"This article is more than {number} {unit}{'' if number == 1 else 's'} old"
+
+    @property
+    def age_warning_changes_at(self):
+        """When ``age_warning`` next changes (appears, or its number grows), or None."""
+        days = settings.STORY_AGE_WARNING_DAYS
+        if not days or self.published_at is None:
+            return None
+        published, now = self.published_at.astimezone(datetime.UTC), timezone.now().astimezone(datetime.UTC)
+        if now - published < datetime.timedelta(days=days):
+            return published + datetime.timedelta(days=days)
+        months = _whole_months(published, now)
+        if months >= 24:
+            return _add_months(published, (months // 12 + 1) * 12)
+        if months >= 1:
+            return _add_months(published, months + 1)
+        return published + datetime.timedelta(days=(now - published).days + 1)
+
+    @property
     def comments_close_at(self):
         """When comments close by themselves: COMMENTS_CLOSE_AFTER_DAYS after publication
         (None when that setting is 0 or the article has no publication time)."""
@@ -199,6 +250,19 @@ class Article(models.Model):
             return True
         close_at = self.comments_close_at
         return close_at is not None and timezone.now() >= close_at
+
+
+def _add_months(moment, months):
+    """``moment`` that many calendar months later (the 31st becomes the month's last day)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def _whole_months(start, end):
+    """Whole calendar months from ``start`` to ``end``."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - 1 if _add_months(start, months) > end else months
 
 
 class CommentSort(models.TextChoices):

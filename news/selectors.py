@@ -56,6 +56,23 @@ def next_change():
     return min((moment for moment in moments if moment and moment > now), default=None)
 
 
+def article_scopes(article, created):
+    """The page-cache scopes an article's write changes: news, and its own age scope (its
+    publication time decides when "more than N years old" next changes)."""
+    from core.cache import NEWS
+
+    return (NEWS, f"story-age:{article.slug}")
+
+
+def age_warning_changes_at(slug):
+    """When the age warning of the article ``slug`` next changes, or None (no such article,
+    no publication time, or STORY_AGE_WARNING_DAYS is 0: then without a query)."""
+    if not settings.STORY_AGE_WARNING_DAYS:
+        return None
+    article = Article.objects.filter(slug=slug).only("published_at").first()
+    return article.age_warning_changes_at if article else None
+
+
 def home_articles(*, limit):
     """The lead story (the newest published featured article, else the newest published
     article, or None) and up to ``limit`` other latest articles, authors prefetched: three

@@ -33,7 +33,7 @@ from core.cache import ATHLETICS, NEWS, cache_page
 from core.structured_data import breadcrumb_list, byline
 from corrections.models import last_modified
 
-from . import comment_views, selectors
+from . import comment_views, embeds, selectors
 from .models import Article, Author, Section, Tag
 from .templatetags.news_tags import absolute
 
@@ -138,7 +138,7 @@ class AuthorArticleListView(ArticleListMixin, ListView):
     extra_context = {"list_kind": "author"}
 
 
-@method_decorator(cache_page(NEWS, ATHLETICS, "comments:{slug}"), name="dispatch")
+@method_decorator(cache_page(NEWS, ATHLETICS, "comments:{slug}", "story-age:{slug}"), name="dispatch")
 class ArticleDetailView(DetailView):
     """/news/<slug>/: one published article with its athletes, editions and comments.
 
@@ -210,12 +210,20 @@ class ArticleDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         article = self.object
         modified = last_modified(article)
+        # Results in stories: the embeds' data and the article's records, read now, so a
+        # corrected result shows in every story on its next request (README).
+        embed_data = embeds.load(embeds.embeds_in(article.body_html), article=article)
+        age_warning = article.age_warning
         context.update(
             last_modified=modified,
             # An "Updated" line when the article changed, or was corrected, after publication.
             was_updated=bool(
                 article.published_at and (modified - article.published_at).total_seconds() > 600
             ),
+            article_body=embeds.render_body(article, embed_data),
+            since_this_story=embeds.since_this_story(article, embed_data.records.values()),
+            age_warning=age_warning,
+            og_description=f"{age_warning}. {article.standfirst}" if age_warning else article.standfirst,
             athlete_cards=athlete_cards(article.athletes.all()),
             more_on_this_story=selectors.more_on_this_story(article=article),
             structured_data=self.structured_data(article),

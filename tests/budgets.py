@@ -22,8 +22,12 @@ LIST_COLD = 5
 # A section's, tag's or author's list: the subject as well.
 SUBJECT_LIST_COLD = LIST_COLD + 1
 # Article: article, authors, tags, corrections, athletes, editions, the athletes' medal
-# counts, more on this story, the page of comments, their replies, sections.
-ARTICLE_COLD = 12
+# counts, more on this story, its records (linked or embedded: "Since this story"), the
+# page of comments, their replies, sections.
+ARTICLE_COLD = 13
+# Results in stories: finals, athletes, their head-to-head results, their medals (the
+# records are read anyway), whatever the number of embeds or results.
+EMBEDS_COLD = 4
 # Without comments there are no replies to fetch.
 ARTICLE_NO_COMMENTS_COLD = ARTICLE_COLD - 1
 # With moderators' picks, the first page of comments shows them: one query (whatever the
