@@ -339,7 +339,11 @@ def test_an_article_with_every_embed_costs_a_fixed_number_of_queries(
         ResultFactory(edition=paris["edition"], discipline=paris["m1500"], position=5 + n, mark=21000 + n)
     article = story(ALL_EMBEDS.format(record=paris["record"].pk), athletes=[paris["kerr"]])
     cold_then_warm(
-        client, django_assert_num_queries, article.get_absolute_url(), ARTICLE_NO_COMMENTS_COLD + EMBEDS_COLD, WARM
+        client,
+        django_assert_num_queries,
+        article.get_absolute_url(),
+        ARTICLE_NO_COMMENTS_COLD + EMBEDS_COLD,
+        WARM,
     )
 
 
