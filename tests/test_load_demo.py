@@ -20,7 +20,7 @@ from PIL import Image
 
 from athletics.marks import Measure, format_mark
 from athletics.models import Athlete, Competition, CompetitionEdition, Country, Discipline, Record, Result
-from news import demo_data
+from news import demo_data, embeds
 from news.models import Article, Section
 
 pytestmark = pytest.mark.django_db
@@ -199,7 +199,7 @@ def test_second_run_creates_nothing_and_leaves_identical_row_counts(small_hero):
     assert row_counts() == counts
     assert counts["athletics.Result"] == 42
     assert counts["athletics.Record"] == 5
-    assert counts["news.Article"] == 1
+    assert counts["news.Article"] == 3  # the founding article and two staff reports
     # The hero and its WebP renditions (one, as the test's small hero is narrower than 480 px).
     assert len(media) == 2 and sum("/renditions/" in str(path) for path in media) == 1
     assert media_files() == media
@@ -702,3 +702,93 @@ def test_olympic_and_british_1500_m_records(demo):
         "Podium research desk (original publication not recorded)"
     }
     assert Record.objects.current().count() == 3
+
+
+# ---------- The staff reports (results in stories) ----------
+
+FACTS_RECORDS = """
+| Two miles, world indoor best | Mo Farah | 8:03.40 | 2015-02-21 | Birmingham | superseded by Kerr, 2024 |
+| Two miles, world indoor best | Josh Kerr | 8:00.67 | 2024-02-11 | Millrose Games, New York | supersedes Farah's 8:03.40 |
+| 1500 m, British record | Josh Kerr | 3:27.79 | 2024-08-06 | Paris (Olympic final) | |
+| 1500 m, Olympic record | Cole Hocker | 3:27.65 | 2024-08-06 | Paris | supersedes Ingebrigtsen's 3:28.32 (Tokyo, 2021) |
+"""  # noqa: E501
+PARIS_REPORT = "hocker-wins-olympic-1500-m-kerr-silver-in-british-record"
+FARAH_REPORT = "farah-sets-two-mile-world-indoor-best-in-birmingham"
+
+
+def test_each_report_states_only_marks_dates_and_names_of_the_facts_file(demo):
+    facts = FACTS_RESULTS + FACTS_RECORDS
+    known_names = {row[4] for row in table_rows(FACTS_RESULTS)} | {
+        row[1] for row in table_rows(FACTS_ATHLETES)
+    }
+    for data in demo_data.REPORTS:
+        text = " ".join([data["title"], data["standfirst"], *data["body"]])
+        for mark in re.findall(r"\d+:\d\d\.\d\d", text):
+            assert mark in facts, (data["slug"], mark)
+        for name in re.findall(
+            r"\b(?:Cole Hocker|Josh Kerr|Yared Nuguse|Jakob Ingebrigtsen|Mo Farah)\b", text
+        ):
+            assert name in known_names
+        assert "world record" not in text.replace("world-record event", "").replace("than a world record", "")
+
+
+def test_the_reports_are_published_staff_reports_with_their_embeds_resolved(demo):
+    paris = Article.objects.get(slug=PARIS_REPORT)
+    farah = Article.objects.get(slug=FARAH_REPORT)
+    assert paris.published_at == datetime.datetime(2024, 8, 6, 22, 0, tzinfo=datetime.UTC)
+    assert farah.published_at == datetime.datetime(2015, 2, 21, 20, 0, tzinfo=datetime.UTC)
+    for article in (paris, farah):
+        assert article.status == Article.Status.PUBLISHED and not article.was_updated
+        assert [a.name for a in article.authors.all()] == ["Podium staff"]
+        assert embeds.shortcode_errors(article.body) == []
+    assert [kind for kind, _args in embeds.embeds_in(paris.body_html)] == [
+        "results",
+        "record",
+        "h2h",
+        "athlete",
+    ]
+    hocker_or = Record.objects.get(athlete__slug="cole-hocker")
+    assert f"[[record {hocker_or.pk}]]" in paris.body
+    farahs = Record.objects.get(athlete__slug="mo-farah")
+    assert embeds.embeds_in(farah.body_html) == [("record", (str(farahs.pk),))]
+    assert set(farah.records.all()) == {farahs}
+    assert sorted(paris.athletes.values_list("slug", flat=True)) == [
+        "cole-hocker", "jakob-ingebrigtsen", "josh-kerr", "yared-nuguse",
+    ]  # fmt: skip
+
+
+def test_the_farah_report_shows_the_record_and_since_this_story(demo, client):
+    page = client.get(f"/news/{FARAH_REPORT}/").content.decode()
+    assert (
+        "Since this story was published: Two miles world indoor best (Mo Farah, 8:03.40) was broken by"
+        in page
+    )
+    assert '<a href="/athletes/josh-kerr/">Josh Kerr</a>, 8:00.67' in page
+    assert 'class="embed embed--record embed--lost"' in page
+    assert "This article is more than" in page
+
+
+def test_the_paris_report_shows_its_table_and_head_to_head(demo, client):
+    page = client.get(f"/news/{PARIS_REPORT}/").content.decode()
+    for expected in (
+        "Olympic Games Paris 2024: 1500 m final",
+        "3:27.65",
+        "3:27.80",
+        "Josh Kerr v Jakob Ingebrigtsen",
+    ):
+        assert expected in page
+    assert "Since this story was published" not in page  # Hocker's record still stands
+
+
+def test_a_report_line_naming_a_missing_record_is_left_out():
+    body = demo_data.report_body(["Intro.", "[[record {record:gone}]]", "End."], {})
+    assert body == "Intro.\n\nEnd."
+
+
+def test_an_editors_change_to_a_report_survives_a_second_run(demo):
+    Article.objects.filter(slug=FARAH_REPORT).update(title="Edited")
+    Article.objects.filter(slug=PARIS_REPORT).delete()
+    out, _ = load_demo()
+    assert "created 1 article" in out
+    assert Article.objects.get(slug=FARAH_REPORT).title == "Edited"
+    assert Article.objects.filter(slug=PARIS_REPORT).exists()
