@@ -278,7 +278,9 @@ def test_every_url_survives_hostile_variants_and_methods(demo, capsys):
             assert options.status_code in {200, 405}, f"OPTIONS {url}: {options.status_code}"
             if options.status_code == HTTPStatus.OK:
                 assert "GET" in options["Allow"], f"OPTIONS {url} without Allow"
-        if strict and path not in post_only:
+        # Every article page takes the comment form's POST (PRODUCT.md): posts to it are
+        # the comment flow's, crawled below on ARTICLE; the demo has more articles than it.
+        if strict and path not in post_only and route != "news:article":
             crawl.request("POST to a read-only page", "POST", url, data={"x": "1"}, expect={405})
         # Forged or broken headers.
         for headers in FORGED_HEADERS:
