@@ -41,6 +41,7 @@ from athletics.models import (
     Sport,
 )
 from core import cache
+from news import embeds
 from news.markdown import fold, render_markdown
 from news.models import Article, Author, Comment, Section, Tag
 
@@ -470,7 +471,7 @@ class Command(BaseCommand):
                 f"Full results are on the [championship page](https://example.com/results/{n})."
             )
             body = "\n\n".join(paragraphs)
-            bodies.append((body, render_markdown(body), fold(body)))
+            bodies.append((body, embeds.body_html(body), fold(body)))  # as Article.save()
         demo = list(Athlete.objects.filter(slug__in=["josh-kerr", "jakob-ingebrigtsen", "mo-farah"]))
         athlete_ids = [a.pk for a in athletes] or [a.pk for a in demo]
         demo_ids = [a.pk for a in demo]
