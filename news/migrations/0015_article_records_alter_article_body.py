@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('athletics', '0002_record_is_current'),
-        ('news', '0012_comment_edits'),
+        ('news', '0014_author_is_organization'),
     ]
 
     operations = [
