@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from news.images import generate_renditions
 from news.markdown import fold, render_markdown
@@ -293,6 +294,9 @@ class Result(SourcedFact):
     updated_at = models.DateTimeField(
         auto_now=True, help_text="Last saved: the lastmod of its page in the sitemap."
     )
+    # When the result went on record at Podium (not when it was run): what the athlete's
+    # feed and followers' digests call new.
+    recorded_at = models.DateTimeField("on record since", default=timezone.now, editable=False)
 
     objects = ResultQuerySet.as_manager()
 
@@ -314,6 +318,7 @@ class Result(SourcedFact):
             models.Index(fields=["edition", "discipline", "round", "position"], name="result_race_idx"),
             models.Index(fields=["discipline", "mark"], name="result_discipline_mark_idx"),
             models.Index(fields=["medal"], name="result_medal_idx"),
+            models.Index(fields=["athlete", "-recorded_at"], name="result_athlete_recorded_idx"),
         ]
 
     def __str__(self):
@@ -391,11 +396,14 @@ class Record(SourcedFact):
     updated_at = models.DateTimeField(
         auto_now=True, help_text="Last saved: the lastmod of its page in the sitemap."
     )
+    # When the record went on record at Podium: what the athlete's feed calls new.
+    recorded_at = models.DateTimeField("on record since", default=timezone.now, editable=False)
 
     objects = RecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["discipline__sort_order", "kind", "-year"]
+        indexes = [models.Index(fields=["athlete", "-recorded_at"], name="record_athlete_recorded_idx")]
         constraints = [
             # Coalesce because NULLs never collide in a unique index (SQLite and PostgreSQL).
             models.UniqueConstraint(
