@@ -503,3 +503,82 @@ def medal_table_competitions():
     """Return the competitions that have at least one medal on record (for the filter)."""
     has_medal = Result.objects.medals().filter(edition__competition=OuterRef("pk"))
     return list(Competition.objects.filter(Exists(has_medal)).order_by("level", "name"))
+
+
+# ---------------------------------------------------------------------------
+# Follow an athlete: what is new about them (their feed, followers' digests)
+
+
+@dataclass
+class Update:
+    """One new thing about an athlete: a published story about them, or a result or record
+    of theirs that went on record at Podium (``at``: when it was published or recorded)."""
+
+    kind: str  # "story", "result" or "record"
+    athlete_id: int
+    at: datetime.datetime
+    item: object
+
+
+def _since(athletes_since, athlete_field, time_field):
+    """``(athlete is A and time > since A) or …`` for each ``{athlete id: since or None}``."""
+    condition = Q(pk__in=[])
+    for athlete_id, since in athletes_since.items():
+        part = Q(**{athlete_field: athlete_id})
+        if since is not None:
+            part &= Q(**{f"{time_field}__gt": since})
+        condition |= part
+    return condition
+
+
+def athlete_updates(*, athletes_since, limit=20):
+    """Return what is new about the athletes of ``{athlete id: since}`` (a moment, or None
+    for everything): published stories about them, their results and records on record
+    after ``since``, newest first, at most ``limit`` of each kind (three queries)."""
+    from news.models import Article  # news depends on athletics, not the other way round
+
+    if not athletes_since:
+        return []
+    through = Article.athletes.through
+    stories = (
+        through.objects.filter(
+            _since(athletes_since, "athlete_id", "article__published_at"),
+            article__in=Article.objects.published(),
+        )
+        .select_related("article__section")
+        .order_by("-article__published_at", "-article_id", "athlete_id")[:limit]
+    )
+    results = (
+        Result.objects.filter(_since(athletes_since, "athlete_id", "recorded_at"))
+        .select_related("athlete", "edition__competition", "discipline")
+        .order_by("-recorded_at", "-edition__year", "-pk")[:limit]
+    )
+    records = (
+        Record.objects.filter(_since(athletes_since, "athlete_id", "recorded_at"))
+        .select_related("athlete", "discipline", "country", "competition")
+        .order_by("-recorded_at", "-year", "-pk")[:limit]
+    )
+    updates = [Update("story", row.athlete_id, row.article.published_at, row.article) for row in stories]
+    updates += [Update("record", r.athlete_id, r.recorded_at, r) for r in records]
+    updates += [Update("result", r.athlete_id, r.recorded_at, r) for r in results]
+    # A stable sort: equal moments keep stories first, then records, then results, each newest first.
+    updates.sort(key=lambda update: update.at, reverse=True)
+    return updates
+
+
+def result_summary(result):
+    """E.g. "1st, 1500 m final, World Championships Budapest 2023: 3:29.38 (gold, CR)"."""
+    round_name = result.get_round_display().lower()
+    text = f"{result.discipline.name} {round_name}, {result.edition}"
+    if result.position:
+        text = f"{ordinal(result.position)}, {text}"
+    if result.mark is not None:
+        text += f": {result.mark_display}"
+    notes = ([result.get_medal_display().lower()] if result.medal else []) + list(result.record_flags)
+    return f"{text} ({', '.join(notes)})" if notes else text
+
+
+def ordinal(number):
+    """1st, 2nd, 3rd, 4th… 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"

@@ -49,6 +49,8 @@ PRODUCT_URLS = [
     "/athletes/?country=GBR&discipline=1500-m",
     "/athletes/josh-kerr/",
     "/athletes/josh-kerr/vs/jakob-ingebrigtsen/",
+    "/athletes/josh-kerr/feed/",
+    "/athletes/josh-kerr/feed/atom/",
     "/competitions/",
     "/competitions/world-championships-budapest-2023/",
     "/medals/",
@@ -87,7 +89,9 @@ REFUSED = {
 }
 # POST is their purpose (comment form, reports: another part of the site tests POST);
 # here they must only never 5xx, and refuse PUT, PATCH and DELETE.
-POST_URLS = {f"/news/{ARTICLE}/", *REFUSED, CONFIRM_URL, UNSUBSCRIBE_URL}
+POST_URLS = {f"/news/{ARTICLE}/", "/athletes/josh-kerr/", *REFUSED, CONFIRM_URL, UNSUBSCRIBE_URL}
+# Every athlete's profile takes its "Follow by email" form (tested in tests/notifications).
+POST_PAGES = re.compile(r"^/athletes/[^/]+/$")
 # Django's admin has its own method handling (and a login redirect); never a 5xx.
 NOT_STRICT_PREFIXES = ("/admin/",)
 
@@ -280,7 +284,7 @@ def test_every_url_survives_hostile_variants_and_methods(demo, capsys):
                 assert "GET" in options["Allow"], f"OPTIONS {url} without Allow"
         # Every article page takes the comment form's POST (PRODUCT.md): posts to it are
         # the comment flow's, crawled below on ARTICLE; the demo has more articles than it.
-        if strict and path not in post_only and route != "news:article":
+        if strict and path not in post_only and route != "news:article" and not POST_PAGES.match(path):
             crawl.request("POST to a read-only page", "POST", url, data={"x": "1"}, expect={405})
         # Forged or broken headers.
         for headers in FORGED_HEADERS:
@@ -289,6 +293,8 @@ def test_every_url_survives_hostile_variants_and_methods(demo, capsys):
     # The comment form and the report URL: POST is theirs; they must never 5xx.
     missing_edit_url = f"/news/{ARTICLE}/comments/999999/edit/"
     post_urls = [f"/news/{ARTICLE}/", report_url, missing_report_url, recommend_url]
+    # The athlete page's "Follow by email" form, and an unknown athlete's.
+    post_urls += ["/athletes/josh-kerr/", "/athletes/no-such-athlete/"]
     post_urls += [*refused_by_path, missing_edit_url]
     post_urls += [
         f"/news/{ARTICLE}/comments/999999/recommend/",
@@ -348,7 +354,7 @@ PRODUCT_PATTERNS = [
     "/admin/", "/news/<slug>/comments/<id>/recommend/", "/news/<slug>/comments/<id>/edit/",
     "/news/<slug>/comments/<id>/delete/", "/notifications/confirm/<token>/",
     "/notifications/unsubscribe/<token>/", "/news/<slug>/report-error/", "/corrections/",
-    "/feeds/corrections/",
+    "/feeds/corrections/", "/athletes/<slug>/feed/",
 ]  # fmt: skip
 
 
@@ -363,7 +369,7 @@ def product_md_patterns():
 
 # PRODUCT.md's URLs of features still being built (issues 12 and 13): each moves into
 # PRODUCT_PATTERNS, with a concrete URL in PRODUCT_URLS, when its issue lands.
-PLANNED_PATTERNS = ["/athletes/<slug>/feed/"]
+PLANNED_PATTERNS = []
 
 
 def test_product_md_urls_are_all_crawled():
