@@ -4,17 +4,22 @@ medal table. Each page runs a fixed number of queries (pinned in tests/athletics
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
+from core import ratelimit
 from core.cache import ATHLETICS, NEWS, cache_page
 from core.structured_data import breadcrumb_list
+from news.client import client_hash
+from notifications import services as notifications
+from notifications.forms import FollowForm
 
 from . import selectors
 from .models import Athlete, CompetitionEdition, Country, Discipline, Result
@@ -107,10 +112,18 @@ class AthleteListView(ListView):
         return context
 
 
+FOLLOW_MESSAGE = (
+    "Almost done: we are emailing {email} a link to confirm following {name}. Nothing is sent about "
+    "{name} until you open it (it works for 48 hours)."
+)
+FOLLOW_LIMIT_MESSAGE = "This address already follows {count} athletes, the most we allow."
+
+
 @method_decorator(cache_page(ATHLETICS, NEWS), name="dispatch")  # the profile lists articles too
 class AthleteDetailView(DetailView):
     """An athlete's profile: bio, facts, medal history, best championship marks on record,
-    records held and lost, all results, rivals, related articles and numbered sources."""
+    records held and lost, all results, rivals, related articles, numbered sources and the
+    Follow block (feeds, email alerts)."""
 
     template_name = "athletics/athlete_detail.html"
     context_object_name = "athlete"
@@ -126,6 +139,7 @@ class AthleteDetailView(DetailView):
         context.update(
             profile=profile,
             medal_counts=profile.medal_counts,
+            follow_form=kwargs.get("follow_form") or FollowForm(),
             canonical_url=url,
             meta_description=self.describe(athlete, profile.medal_counts),
             person_ld=self.person(athlete, url),
@@ -134,6 +148,37 @@ class AthleteDetailView(DetailView):
             ),
         )
         return context
+
+    def post(self, request, *args, **kwargs):
+        """``POST /athletes/<slug>/``: "Follow by email". 303 back to the profile with a
+        message (the same words whether the address is new, waiting or already following, so
+        the form tells no one who follows whom); 400 with the page and the address kept when
+        it is not one; 429 with Retry-After past FOLLOW_RATE posts from one client. A filled
+        honeypot is thanked the same way and stores nothing."""
+        athlete = self.object = get_object_or_404(self.get_queryset(), slug=kwargs["slug"])
+        form = FollowForm(request.POST)
+        if not form.is_valid():
+            return self.follow_refused(form, status=400)
+        wait = ratelimit.hit("follow", client_hash(request), ratelimit.parse_rates(settings.FOLLOW_RATE))
+        if wait:
+            response = self.follow_refused(form, status=429, rate_limit_wait=wait)
+            response["Retry-After"] = str(wait)
+            return response
+        email = form.cleaned_data["email"]
+        if not form.looks_like_a_bot():
+            try:
+                notifications.athlete_follow_request(email=email, athlete=athlete)
+            except notifications.TooManyFollows:
+                form.add_error("email", FOLLOW_LIMIT_MESSAGE.format(count=notifications.FOLLOWS_PER_ADDRESS))
+                return self.follow_refused(form, status=400)
+        message = FOLLOW_MESSAGE.format(email=notifications.normalise_email(email), name=athlete.name)
+        messages.info(request, message)
+        return HttpResponseRedirect(athlete.get_absolute_url(), status=303)
+
+    def follow_refused(self, form, *, status, rate_limit_wait=0):
+        context = self.get_context_data(object=self.object, follow_form=form)
+        context["follow_rate_limit_wait"] = rate_limit_wait
+        return self.render_to_response(context, status=status)
 
     @staticmethod
     def person(athlete, url):

@@ -350,6 +350,8 @@ COMMENTS_REPORTS_PER_COMMENT = env.str("COMMENTS_REPORTS_PER_COMMENT", default="
 COMMENTS_RECOMMEND_RATE = env.str("COMMENTS_RECOMMEND_RATE", default="20/m,200/h")
 # Readers' error reports one client may send (corrections app; README, "Corrections").
 CORRECTIONS_REPORT_RATE = env.str("CORRECTIONS_REPORT_RATE", default="3/m,10/h")
+# Posts of an athlete's "Follow by email" form one client may send (README, "Follow an athlete").
+FOLLOW_RATE = env.str("FOLLOW_RATE", default="5/m,20/h")
 # Checked here, as core.ratelimit.parse_rates reads them: a typo stops start-up, not every post.
 for _rate_setting in (
     "COMMENTS_RATE",
@@ -357,6 +359,7 @@ for _rate_setting in (
     "COMMENTS_REPORTS_PER_COMMENT",
     "COMMENTS_RECOMMEND_RATE",
     "CORRECTIONS_REPORT_RATE",
+    "FOLLOW_RATE",
 ):
     _rate = globals()[_rate_setting]
     if not all(re.fullmatch(r"\s*\d+\s*/\s*[smhd]\s*", part) for part in _rate.split(",") if part.strip()):

@@ -1,5 +1,6 @@
-"""The outbox (every email the site sends, queued in the transaction of what caused it) and
-fans' reply notifications: an address, confirmed once, and the threads it follows."""
+"""The outbox (every email the site sends, queued in the transaction of what caused it),
+fans' reply notifications (an address, confirmed once, and the threads it follows) and
+readers' follows of athletes (each confirmed by its own link, a digest a day at most)."""
 
 from django.db import models
 from django.utils import timezone
@@ -21,6 +22,8 @@ class OutboxMessage(models.Model):
         CONFIRM = "confirm", "Confirm reply emails"
         REPLY = "reply", "Reply notification"
         DIGEST = "digest", "Moderators' digest"
+        FOLLOW_CONFIRM = "follow-confirm", "Confirm following an athlete"
+        FOLLOW_DIGEST = "follow-digest", "Athletes' daily digest"
 
     to = models.EmailField()
     subject = models.CharField(max_length=200)
@@ -62,13 +65,15 @@ class OutboxMessage(models.Model):
 
 
 class Subscriber(models.Model):
-    """An email address that asked for reply notifications. Nothing but its confirmation
-    request is sent until the address is confirmed (double opt-in)."""
+    """An email address that asked for reply notifications or to follow an athlete. Nothing
+    but confirmation requests is sent until the address is confirmed (double opt-in)."""
 
     email = models.EmailField(unique=True, help_text="Stored lower-case.")
     created_at = models.DateTimeField(default=timezone.now)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last athletes' digest queued for this address: the next waits a day after it.
+    athletes_digest_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -105,3 +110,30 @@ class Subscription(models.Model):
 
     def __str__(self):
         return f"{self.subscriber} follows comment {self.thread_id}"
+
+
+class AthleteFollow(models.Model):
+    """An address following one athlete: new stories, results and records about them, in at
+    most one digest a day per address. Pending until its own confirmation link is used
+    (double opt-in per follow: a confirmed address does not let strangers add follows)."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="athlete_follows")
+    athlete = models.ForeignKey("athletics.Athlete", on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Digests cover what went on record after this moment."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "athlete"], name="athletefollow_unique_athlete"),
+        ]
+
+    def __str__(self):
+        return f"{self.subscriber} follows {self.athlete}"
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None

@@ -5,7 +5,11 @@ digest, sending the outbox (``send_notifications``), and forgetting old data.
 Rules (README, "Comments", Reply emails): nothing is sent from a request; an address gets
 its confirmation request and nothing else until it is confirmed; a reply is notified only
 when it is public, never to its own writer, and at most once an hour per address and
-thread (later replies join the notification still waiting)."""
+thread (later replies join the notification still waiting).
+
+Follows of athletes (README, "Follow an athlete"): each follow is confirmed by its own link
+(48 hours) before anything is sent about it; a confirmed address gets at most one digest a
+day of what went on record about the athletes it follows since the last one."""
 
 import contextlib
 import dataclasses
@@ -17,15 +21,18 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail.message import make_msgid
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce, Greatest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from news.models import Comment, CommentReport
+from athletics import selectors as athletics_selectors
+from athletics.models import Athlete, Record, Result
+from news.models import Article, Comment, CommentReport
 
 from . import tokens
-from .models import OutboxMessage, Subscriber, Subscription
+from .models import AthleteFollow, OutboxMessage, Subscriber, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +49,19 @@ CLAIM_LEASE = datetime.timedelta(minutes=10)
 # The moderators' digest: at most one per hour, and only when something new waits.
 DIGEST_INTERVAL = datetime.timedelta(hours=1)
 DIGEST_LIST_LIMIT = 20
+# Athletes' digests: at most one per address in this time, listing at most this many of
+# each kind (stories, results, records); an address follows at most FOLLOWS_PER_ADDRESS.
+ATHLETES_DIGEST_INTERVAL = datetime.timedelta(days=1)
+ATHLETES_DIGEST_ITEMS = 30
+ATHLETES_DIGESTS_PER_RUN = 200
+FOLLOWS_PER_ADDRESS = 50
+# Mail kinds an unsubscribe takes back while still unsent.
+FANS_MAIL = [
+    OutboxMessage.Kind.CONFIRM,
+    OutboxMessage.Kind.REPLY,
+    OutboxMessage.Kind.FOLLOW_CONFIRM,
+    OutboxMessage.Kind.FOLLOW_DIGEST,
+]
 # Copies of sent mail are kept this long (for "did it go out?"), then deleted.
 SENT_RETENTION = datetime.timedelta(days=7)
 
@@ -244,13 +264,171 @@ def subscriber_confirm(*, subscriber: Subscriber) -> None:
 
 @transaction.atomic
 def subscriber_unsubscribe(*, subscriber: Subscriber) -> None:
-    """Forget the address: its subscriptions, and the reply mail still waiting for it."""
+    """Forget the address: its subscriptions and athlete follows, and the mail still
+    waiting for it."""
     Subscriber.objects.filter(pk=subscriber.pk).delete()
-    OutboxMessage.objects.filter(
+    OutboxMessage.objects.filter(to=subscriber.email, sent_at__isnull=True, kind__in=FANS_MAIL).delete()
+
+
+# ---------------------------------------------------------------- following athletes
+
+
+class TooManyFollows(Exception):
+    """The address already follows FOLLOWS_PER_ADDRESS athletes."""
+
+
+def _queue_follow_confirmation(follow):
+    subscriber = follow.subscriber
+    url, headers = unsubscribe_headers(subscriber)
+    token = tokens.confirm_token(subscriber, follow)
+    context = {
+        "confirm_url": absolute(reverse("notifications:confirm", args=[token])),
+        "unsubscribe_url": url,
+        "athlete": follow.athlete,
+        "athlete_url": absolute(follow.athlete.get_absolute_url()),
+        "hours": int(tokens.CONFIRM_MAX_AGE.total_seconds() // 3600),
+    }
+    outbox_enqueue(
         to=subscriber.email,
-        sent_at__isnull=True,
-        kind__in=[OutboxMessage.Kind.CONFIRM, OutboxMessage.Kind.REPLY],
-    ).delete()
+        subject=f"Confirm: follow {follow.athlete.name} on {settings.SITE_NAME}",
+        body=_render("follow_confirm", context),
+        kind=OutboxMessage.Kind.FOLLOW_CONFIRM,
+        headers=headers,
+    )
+
+
+@transaction.atomic
+def athlete_follow_request(*, email: str, athlete: Athlete) -> AthleteFollow:
+    """Follow ``athlete`` at ``email``: a follow not confirmed yet gets a confirmation link
+    (valid 48 hours), at most one per follow per 48 hours however often it is asked for; a
+    confirmed follow gets nothing (the form says the same either way). TooManyFollows past
+    FOLLOWS_PER_ADDRESS athletes."""
+    now = timezone.now()
+    subscriber, _ = Subscriber.objects.get_or_create(email=normalise_email(email))
+    # Locked (PostgreSQL), so two posts at once send one confirmation.
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    follow = AthleteFollow.objects.filter(subscriber=subscriber, athlete=athlete).first()
+    if follow is None:
+        if AthleteFollow.objects.filter(subscriber=subscriber).count() >= FOLLOWS_PER_ADDRESS:
+            raise TooManyFollows
+        follow = AthleteFollow.objects.create(subscriber=subscriber, athlete=athlete, created_at=now)
+    asked = follow.confirmation_sent_at
+    if not follow.is_confirmed and (asked is None or asked <= now - tokens.CONFIRM_MAX_AGE):
+        follow.subscriber, follow.athlete = subscriber, athlete
+        _queue_follow_confirmation(follow)
+        follow.confirmation_sent_at = now
+        follow.save(update_fields=["confirmation_sent_at"])
+    return follow
+
+
+@transaction.atomic
+def athlete_follow_confirm(*, follow: AthleteFollow) -> None:
+    """Confirm the follow, and with it the address (its owner opened the link): digests
+    cover what goes on record about the athlete from now on."""
+    now = timezone.now()
+    AthleteFollow.objects.filter(pk=follow.pk, confirmed_at__isnull=True).update(confirmed_at=now)
+    Subscriber.objects.filter(pk=follow.subscriber_id, confirmed_at__isnull=True).update(confirmed_at=now)
+
+
+def _since(follow, subscriber):
+    """What a digest covers for ``follow``: after its confirmation and after the last digest."""
+    last = subscriber.athletes_digest_at
+    return follow.confirmed_at if last is None else max(follow.confirmed_at, last)
+
+
+def _due_subscribers(now, limit):
+    """Ids of confirmed addresses whose last digest is a day old (or none) and that follow,
+    confirmed, an athlete with something new since: one query, run every minute."""
+    through = Article.athletes.through
+    since = Greatest("confirmed_at", Coalesce("subscriber__athletes_digest_at", "confirmed_at"))
+    new = Q(Exists(Result.objects.filter(athlete=OuterRef("athlete_id"), recorded_at__gt=OuterRef("since"))))
+    new |= Q(Exists(Record.objects.filter(athlete=OuterRef("athlete_id"), recorded_at__gt=OuterRef("since"))))
+    new |= Q(
+        Exists(
+            through.objects.filter(
+                athlete=OuterRef("athlete_id"),
+                article__published_at__gt=OuterRef("since"),
+                article__in=Article.objects.published(),
+            )
+        )
+    )
+    follows = (
+        AthleteFollow.objects.filter(confirmed_at__isnull=False, subscriber__confirmed_at__isnull=False)
+        .filter(
+            Q(subscriber__athletes_digest_at__isnull=True)
+            | Q(subscriber__athletes_digest_at__lte=now - ATHLETES_DIGEST_INTERVAL)
+        )
+        .annotate(since=since)
+        .filter(new)
+    )
+    return list(follows.order_by("subscriber_id").values_list("subscriber_id", flat=True).distinct()[:limit])
+
+
+def _queue_athletes_digest(subscriber, now):
+    """Queue ``subscriber``'s digest if something is new; False when nothing is, or when
+    another sender queued it first (the claim below is an UPDATE of what was read)."""
+    last = subscriber.athletes_digest_at
+    if last is not None and last > now - ATHLETES_DIGEST_INTERVAL:
+        return False
+    follows = list(
+        AthleteFollow.objects.filter(subscriber=subscriber, confirmed_at__isnull=False)
+        .select_related("athlete")
+        .order_by("athlete__name", "pk")
+    )
+    since = {follow.athlete_id: _since(follow, subscriber) for follow in follows}
+    updates = athletics_selectors.athlete_updates(athletes_since=since, limit=ATHLETES_DIGEST_ITEMS)
+    if not updates:
+        return False
+    unchanged = Subscriber.objects.filter(pk=subscriber.pk, athletes_digest_at=last)
+    claimed = unchanged.update(athletes_digest_at=now)
+    if not claimed:
+        return False
+    url, headers = unsubscribe_headers(subscriber)
+    sections = []
+    for follow in follows:
+        mine = [update for update in updates if update.athlete_id == follow.athlete_id]
+        if mine:
+            sections.append({"athlete": follow.athlete, "updates": [_digest_line(u) for u in mine]})
+    context = {
+        "sections": sections,
+        "following": [follow.athlete for follow in follows],
+        "unsubscribe_url": url,
+        "more": len(updates) >= ATHLETES_DIGEST_ITEMS,
+    }
+    names = ", ".join(section["athlete"].name for section in sections)
+    outbox_enqueue(
+        to=subscriber.email,
+        subject=f"New on {settings.SITE_NAME}: {names}",
+        body=_render("athletes_digest", context),
+        kind=OutboxMessage.Kind.FOLLOW_DIGEST,
+        headers=headers,
+    )
+    return True
+
+
+def _digest_line(update):
+    """``(text, absolute link)`` of one update in a digest."""
+    item = update.item
+    if update.kind == "story":
+        return f"Story: {item.title}", absolute(item.get_absolute_url())
+    athlete_url = absolute(reverse("athletics:athlete", kwargs={"slug": item.athlete.slug}))
+    if update.kind == "result":
+        return f"Result: {athletics_selectors.result_summary(item)}", f"{athlete_url}#result-{item.pk}"
+    return f"Record: {item.title}, {item.mark_display}", f"{athlete_url}#record-{item.pk}"
+
+
+def athletes_digests_queue(*, limit: int = ATHLETES_DIGESTS_PER_RUN) -> int:
+    """Queue the athletes' digests that are due (``send_notifications``, every minute): to
+    each confirmed address with something new about an athlete it follows, at most once a
+    day. Returns how many were queued."""
+    now = timezone.now()
+    queued = 0
+    for pk in _due_subscribers(now, limit):
+        with transaction.atomic():
+            subscriber = Subscriber.objects.filter(pk=pk).first()
+            if subscriber is not None and _queue_athletes_digest(subscriber, now):
+                queued += 1
+    return queued
 
 
 # ---------------------------------------------------------------- reply notifications
@@ -374,21 +552,38 @@ def moderation_digest_queue() -> int:
 
 @transaction.atomic
 def notification_data_purge(*, before: datetime.datetime) -> dict[str, int]:
-    """Forget notification data no longer needed (README, "Comments"; /privacy/): follows
-    asked for before ``before``, addresses following nothing any more, unconfirmed
-    addresses whose link expired, copies of mail sent over a week ago and mail given up
-    on before ``before``. Mail still to be sent is kept. Returns the rows deleted by kind."""
+    """Forget notification data no longer needed (README, "Comments" and "Follow an
+    athlete"; /privacy/): conversation follows asked for before ``before``, athlete follows
+    never confirmed whose link expired, addresses following nothing any more, unconfirmed
+    addresses whose link expired (unless a follow's link is still valid), copies of mail
+    sent over a week ago and mail given up on before ``before``. Confirmed athlete follows
+    stay until unsubscribed. Mail still to be sent is kept. Returns the rows deleted by kind."""
     now = timezone.now()
+    link_expired = now - tokens.CONFIRM_MAX_AGE
     subscriptions, _ = Subscription.objects.filter(created_at__lt=before).delete()
+    follows, _ = AthleteFollow.objects.filter(
+        Q(confirmation_sent_at__lt=link_expired)
+        | Q(confirmation_sent_at__isnull=True, created_at__lt=link_expired),
+        confirmed_at__isnull=True,
+    ).delete()
     expired = Q(confirmed_at__isnull=True) & (
-        Q(confirmation_sent_at__lt=now - tokens.CONFIRM_MAX_AGE)
-        | Q(confirmation_sent_at__isnull=True, created_at__lt=now - tokens.CONFIRM_MAX_AGE)
+        Q(confirmation_sent_at__lt=link_expired)
+        | Q(confirmation_sent_at__isnull=True, created_at__lt=link_expired)
     )
-    _, by_model = Subscriber.objects.filter(expired | Q(subscriptions__isnull=True)).delete()
+    follows_athletes = Exists(AthleteFollow.objects.filter(subscriber=OuterRef("pk")))
+    follows_nothing = Q(subscriptions__isnull=True) & ~follows_athletes
+    # A follow waiting for its (still valid) link keeps its address, confirmed or not.
+    waiting = Exists(
+        AthleteFollow.objects.filter(
+            subscriber=OuterRef("pk"), confirmed_at__isnull=True, confirmation_sent_at__gte=link_expired
+        )
+    )
+    _, by_model = Subscriber.objects.filter((expired & ~waiting) | follows_nothing).delete()
     subscriptions += by_model.get(Subscription._meta.label, 0)
+    follows += by_model.get(AthleteFollow._meta.label, 0)
     addresses = by_model.get(Subscriber._meta.label, 0)
     messages, _ = OutboxMessage.objects.filter(
         Q(sent_at__lt=now - SENT_RETENTION)
         | Q(sent_at__isnull=True, next_attempt_at__isnull=True, created_at__lt=before)
     ).delete()
-    return {"subscriptions": subscriptions, "addresses": addresses, "messages": messages}
+    return {"subscriptions": subscriptions, "follows": follows, "addresses": addresses, "messages": messages}

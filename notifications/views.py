@@ -19,11 +19,13 @@ INVALID = {
     "bad": "This link is not one of ours, or it was cut short. Please open it from the email again.",
     "expired": (
         "This confirmation link has expired: links work for 48 hours. Tick “Email me when someone "
-        "replies” again with your next comment and we will send a new one."
+        "replies” again with your next comment, or follow the athlete again from their page, and we "
+        "will send a new one."
     ),
     "gone": (
         "We no longer have this address: it was unsubscribed, or its link expired. Tick “Email me "
-        "when someone replies” again with your next comment to start afresh."
+        "when someone replies” again with your next comment, or follow the athlete again from their "
+        "page, to start afresh."
     ),
 }
 
@@ -36,9 +38,10 @@ def _invalid(request, reason, *, status):
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request, token):
     """GET: the "Confirm" button (or "already confirmed"); POST: confirm, then 303 back to
-    the page, which says so. 400 for a bad or expired token, 404 for an address gone."""
+    the page, which says so. 400 for a bad or expired token, 404 for an address gone. A
+    follow's token confirms that athlete follow (and the address)."""
     try:
-        subscriber = tokens.read_confirm_token(token)
+        subscriber, follow = tokens.read_confirmation(token)
     except signing.SignatureExpired:
         return _invalid(request, "expired", status=400)
     except signing.BadSignature:
@@ -46,8 +49,14 @@ def confirm(request, token):
     except tokens.UnknownSubscriber:
         return _invalid(request, "gone", status=404)
     if request.method == "POST":
-        services.subscriber_confirm(subscriber=subscriber)
+        if follow is not None:
+            services.athlete_follow_confirm(follow=follow)
+        else:
+            services.subscriber_confirm(subscriber=subscriber)
         return HttpResponseRedirect(request.path, status=303)
+    if follow is not None:
+        context = {"subscriber": subscriber, "follow": follow}
+        return render(request, "notifications/confirm_follow.html", context)
     return render(request, "notifications/confirm.html", {"subscriber": subscriber})
 
 

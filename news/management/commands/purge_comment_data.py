@@ -14,8 +14,8 @@ class Command(BaseCommand):
         "Clear commenters' emails and hashed client addresses (comments, reports and recommendations), "
         "and delete the earlier texts of edited and deleted comments, older than "
         "COMMENTS_DATA_RETENTION_DAYS (90), and the reply-email data no longer needed (follows of that "
-        "age, unconfirmed addresses after 48 hours, sent mail after 7 days), and the emails and "
-        "hashed client addresses of readers' error reports of that age. Run it daily from cron; "
+        "age, unconfirmed addresses and athlete follows after 48 hours, sent mail after 7 days), and the "
+        "emails and hashed client addresses of readers' error reports of that age. Run it daily from cron; "
         "running it twice changes nothing."
     )
 
@@ -30,6 +30,7 @@ class Command(BaseCommand):
             f"{counts['reports']} report(s), {counts['recommendations']} recommendation(s), "
             f"{counts['revisions']} earlier text(s) of edited or deleted comments; "
             f"reply emails: {emails['subscriptions']} follow(s), "
+            f"athletes: {emails['follows']} unconfirmed follow(s), "
             f"{emails['addresses']} address(es), {emails['messages']} sent message(s); "
             f"{error_reports} error report(s)."
         )

@@ -3,13 +3,14 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from notifications.services import moderation_digest_queue, outbox_send_due
+from notifications.services import athletes_digests_queue, moderation_digest_queue, outbox_send_due
 
 
 class Command(BaseCommand):
     help = (
-        "Send the outbox's due emails (reply notifications, confirmations, the moderators' digest), "
-        "retrying failures with backoff, and queue the moderators' digest when due. Run it every "
+        "Send the outbox's due emails (reply notifications, confirmations, the moderators' digest, "
+        "followers' athlete digests), retrying failures with backoff, and queue the digests when due "
+        "(moderators': hourly; athletes': daily per address, when something is new). Run it every "
         "minute from a timer (README, Scheduled jobs); two runs at once never send a mail twice."
     )
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, every, **options):
         while True:
             moderation_digest_queue()
+            athletes_digests_queue()
             report = outbox_send_due()
             if report.sent or report.failed or report.given_up or options["verbosity"] > 1:
                 self.stdout.write(
