@@ -21,7 +21,7 @@ from news.client import client_hash
 from notifications import services as notifications
 from notifications.forms import FollowForm
 
-from . import selectors
+from . import charts, selectors
 from .models import Athlete, CompetitionEdition, Country, Discipline, Result
 
 
@@ -121,9 +121,9 @@ FOLLOW_LIMIT_MESSAGE = "This address already follows {count} athletes, the most 
 
 @method_decorator(cache_page(ATHLETICS, NEWS), name="dispatch")  # the profile lists articles too
 class AthleteDetailView(DetailView):
-    """An athlete's profile: bio, facts, medal history, best championship marks on record,
-    records held and lost, all results, rivals, related articles, numbered sources and the
-    Follow block (feeds, email alerts)."""
+    """An athlete's profile: bio, facts, progression charts and season's bests, medal
+    history, best championship marks on record, records held and lost, all results, rivals,
+    related articles, numbered sources and the Follow block (feeds, email alerts)."""
 
     template_name = "athletics/athlete_detail.html"
     context_object_name = "athlete"
@@ -139,6 +139,7 @@ class AthleteDetailView(DetailView):
         context.update(
             profile=profile,
             medal_counts=profile.medal_counts,
+            progressions=charts.progressions(results=profile.results),
             follow_form=kwargs.get("follow_form") or FollowForm(),
             canonical_url=url,
             meta_description=self.describe(athlete, profile.medal_counts),
