@@ -92,6 +92,10 @@ def test_points_are_placed_by_date_else_start_date_else_mid_year_and_rounds_in_o
         datetime.date(2024, 8, 2),
         datetime.date(2024, 8, 2),
     ]
+    # The line joins each championship's best mark; the heat is a dot beside the final.
+    heat_point, final_point = chart.points[2], chart.points[3]
+    assert final_point.leads and not heat_point.leads
+    assert f"{final_point.x} {final_point.y}" in chart.path and f"{heat_point.y}" not in chart.path
     assert [t.label for t in chart.year_labels] == ["2021", "2022", "2023", "2024"]
     assert len(chart.x_ticks) == 5  # a band per year, from 1 January 2021 to 1 January 2025
 
@@ -199,3 +203,21 @@ def test_cold_query_count_stays_flat_as_results_grow(client, kerr, results, djan
     response, _ = cold_then_warm(client, django_assert_num_queries, "/athletes/kerr/", ATHLETE_COLD)
     assert response.status_code == HTTPStatus.OK
     assert len(response.context["progressions"]) == 2
+
+
+def test_indoor_marks_are_a_series_of_their_own(client, kerr):
+    metric = DisciplineFactory(name="1500 m")
+    for year in (2022, 2023):
+        ResultFactory(athlete=kerr, discipline=metric, edition=edition(year), mark=21000 - year)
+        indoor = CompetitionEditionFactory(year=year, name=f"Hall {year}", city=f"Hall{year}", indoor=True)
+        ResultFactory(athlete=kerr, discipline=metric, edition=indoor, mark=22000 - year)
+    outdoor, inside = progressions(kerr)
+    assert (outdoor.name, inside.name) == ("1500 m", "1500 m indoor")
+    assert all(not p.result.edition.indoor for p in outdoor.points)
+    assert all(p.result.edition.indoor for p in inside.points)
+    page = client.get("/athletes/kerr/").content.decode()
+    assert 'aria-labelledby="chart-1500-m-title chart-1500-m-desc"' in page
+    assert (
+        '<title id="chart-1500-m-indoor-title">Josh Kerr: 1500 m indoor marks on record over time</title>'
+        in page
+    )
