@@ -1,10 +1,11 @@
-"""The outbox and fans' reply-email addresses, for the moderators: what went out, what
-waits and why (the last error), and a way to send a given-up message again."""
+"""The outbox and fans' email addresses (reply emails, athlete follows), for the
+moderators: what went out, what waits and why (the last error), and a way to send a
+given-up message again."""
 
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from .models import OutboxMessage, Subscriber, Subscription
+from .models import AthleteFollow, OutboxMessage, Subscriber, Subscription
 
 
 @admin.register(OutboxMessage)
@@ -39,10 +40,17 @@ class SubscriptionInline(admin.TabularInline):
     exclude = ["pending_message"]
 
 
+class AthleteFollowInline(admin.TabularInline):
+    model = AthleteFollow
+    extra = 0
+    raw_id_fields = ["athlete"]
+    readonly_fields = ["created_at", "confirmation_sent_at", "confirmed_at"]
+
+
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
     list_display = ["email", "confirmed_at", "confirmation_sent_at", "created_at"]
     list_filter = ["confirmed_at"]
     search_fields = ["email"]
-    readonly_fields = ["created_at", "confirmation_sent_at", "confirmed_at"]
-    inlines = [SubscriptionInline]
+    readonly_fields = ["created_at", "confirmation_sent_at", "confirmed_at", "athletes_digest_at"]
+    inlines = [SubscriptionInline, AthleteFollowInline]

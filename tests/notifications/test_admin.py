@@ -49,3 +49,14 @@ def test_send_again_requeues_a_given_up_message_and_leaves_sent_ones(admin_clien
     sent.refresh_from_db()
     assert given_up.status == "waiting" and given_up.attempts == 0
     assert sent.status == "sent" and sent.attempts == 1
+
+
+def test_a_subscribers_change_page_lists_the_athletes_it_follows(admin_client):
+    from tests.athletics.factories import AthleteFactory
+
+    followed = services.athlete_follow_request(
+        email="fan@example.com", athlete=AthleteFactory(name="Josh Kerr")
+    )
+    response = admin_client.get(f"/admin/notifications/subscriber/{followed.subscriber_id}/change/")
+    assert response.status_code == HTTPStatus.OK
+    assert "Athlete follows" in response.content.decode() and "Josh Kerr" in response.content.decode()
