@@ -153,9 +153,8 @@ def test_variables_come_from_env_file_and_real_environment_variables_win(tmp_pat
         "COMMENTS_REPORTS_PER_COMMENT",
         "COMMENTS_RECOMMEND_RATE",
         "CORRECTIONS_REPORT_RATE",
+        "FOLLOW_RATE",
     ],
-    "name",
-    ["COMMENTS_RATE", "COMMENTS_REPORT_RATE", "COMMENTS_REPORTS_PER_COMMENT", "FOLLOW_RATE"],
 )
 def test_a_mistyped_rate_stops_startup_with_a_clear_message(name):
     result = load_settings(SECRET_KEY="x" * 50, **{name: "3/h, 10/min"})

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('athletics', '0003_recorded_at'),
+        ('athletics', '0004_recorded_at'),
         ('notifications', '0001_initial'),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('athletics', '0002_record_is_current'),
+        ('athletics', '0003_updated_at'),
     ]
 
     operations = [
