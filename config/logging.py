@@ -14,7 +14,11 @@ ERROR with the traceback of its own code, which would page someone for every sca
 import contextvars
 import logging
 import re
+import threading
 import time
+import traceback
+
+from django.utils.log import AdminEmailHandler
 
 # The request being handled by this thread (or task); "-" outside a request.
 request_id_var = contextvars.ContextVar("request_id", default="-")
@@ -105,3 +109,71 @@ class LineFormatter(logging.Formatter):
         if record.stack_info:
             fields.append(("stack", self.formatStack(record.stack_info)))
         return " ".join(f"{key}={quote(value)}" for key, value in fields)
+
+
+class ThrottledAdminEmailHandler(AdminEmailHandler):
+    """Django's AdminEmailHandler (an unhandled error mailed to ``ADMINS``, with the
+    request's details and traceback, from inside the failing request, as Django does; the
+    send is bounded by ``EMAIL_TIMEOUT`` and never raises), sent at most once per
+    ``ADMINS_EMAIL_THROTTLE_MINUTES`` for the same error: same logger, exception type and
+    place in the code, counted in this process.
+
+    Not through the notifications outbox: that is a database table, written in the request's
+    transaction, and an unhandled error is often the database itself failing.
+    """
+
+    _last_sent = {}
+    _lock = threading.Lock()
+
+    def emit(self, record):
+        from django.conf import settings
+
+        if not settings.ADMINS:
+            return
+        signature = _error_signature(record)
+        window = settings.ADMINS_EMAIL_THROTTLE_MINUTES * 60
+        now = time.monotonic()
+        with self._lock:
+            last = self._last_sent.get(signature)
+            if last is not None and now - last < window:
+                return
+            self._last_sent[signature] = now
+        super().emit(record)
+
+
+def _error_signature(record):
+    """(logger, exception type, innermost file and line) of ``record``, else its message."""
+    if record.exc_info and record.exc_info[1] is not None:
+        error = record.exc_info[1]
+        frames = traceback.extract_tb(error.__traceback__)
+        place = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        return record.name, type(error).__name__, place
+    return record.name, "", str(record.msg)
+
+
+class GunicornAccessFilter(logging.Filter):
+    """Turns gunicorn's access record (its format string and a dict of "atoms") into one of
+    ours: ``msg="GET /news/ 200"`` with ``method``, ``path``, ``status``, ``bytes``,
+    ``duration_ms``, ``remote_addr`` and the response's ``X-Request-ID`` as ``request_id``, the
+    id Podium's own lines of that request carry."""
+
+    def filter(self, record):
+        atoms = record.args
+        if not hasattr(atoms, "get") and not hasattr(atoms, "__getitem__"):
+            return True
+        try:
+            method, path, status = atoms["m"], atoms["U"], atoms["s"]
+            duration_us = atoms["D"]
+            sent = atoms["b"]
+            remote = atoms["h"]
+            request_id = atoms["{x-request-id}o"]
+        except (KeyError, TypeError):
+            return True
+        path = str(path)[:500]  # the path alone, as podium.request logs it
+        record.msg, record.args = "%s %s %s", (method, path, status)
+        record.method, record.path, record.status = method, path, status
+        record.bytes = sent
+        record.duration_ms = round(int(duration_us) / 1000, 1) if str(duration_us).isdigit() else duration_us
+        record.remote_addr = remote
+        record.request_id = request_id if request_id and request_id != "-" else "-"
+        return True

@@ -4,9 +4,11 @@ environment variables (or an optional ``.env`` file), read through django-enviro
 Every variable is documented in the README's "Configuration" table.
 """
 
+import ipaddress
 import os
 import re
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django_prometheus",
     "csp",
     "axes",
     "core",
@@ -73,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # django-prometheus: counts and times every request that reaches Django (README, Monitoring).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # First: hashed static files are answered before anything else, with their security
     # headers computed once per file (config/static_headers.py); not logged here, as a page
     # view brings several of them (a CDN or nginx in front logs them). README, Performance.
@@ -85,6 +90,9 @@ MIDDLEWARE = [
     # Cache-Control for pages (public for anonymous readers, private when per-visitor):
     # outside the session, CSRF and messages middleware so it sees the cookies they set.
     "config.middleware.CacheControlMiddleware",
+    # /healthz, /ops/health and /ops/metrics, answered whatever the Host (a balancer or
+    # Prometheus asks by IP): before CommonMiddleware validates it (config/ops.py).
+    "config.ops.OpsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -98,6 +106,8 @@ MIDDLEWARE = [
     "config.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
+    # Latency by view: the time the view took (config/ops.py bounds the method label).
+    "config.ops.PrometheusAfterMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -217,8 +227,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # working on plain http.
 HTTPS = env.bool("HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
-# The load balancer's health check speaks plain http to the app.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The load balancer's health check and Prometheus speak plain http to the app.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^ops/(health|metrics)$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
@@ -307,6 +317,7 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "config.logging.RequestIdFilter"},
         "skip_circuit_open": {"()": "config.redis.SkipCircuitOpenRecords"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {"line": {"()": "config.logging.LineFormatter"}},
     "handlers": {
@@ -315,12 +326,23 @@ LOGGING = {
             "stream": "ext://sys.stdout",
             "formatter": "line",
             "filters": ["request_id"],
-        }
+        },
+        # Unhandled errors mailed to ADMINS (none: nothing sent), at most one mail per error
+        # and place every few minutes (config/logging.py, README "Monitoring").
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "config.logging.ThrottledAdminEmailHandler",
+            "filters": ["request_id", "require_debug_false"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Django's own records propagate to the root's handler (one line each, never twice).
     "loggers": {
         "django": {"level": "INFO"},
+        # Its 4xx warnings ("Not Found: /x") repeat the podium.request line of the same
+        # request: one line per 404. Its 5xx errors (with the traceback) stay, and are mailed
+        # to ADMINS.
+        "django.request": {"level": "ERROR", "handlers": ["mail_admins"]},
         # A Redis outage is logged when it begins, not again for every skipped cache call.
         "django_redis.cache": {"filters": ["skip_circuit_open"]},
     },
@@ -334,6 +356,45 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <norepl
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A mail server that does not answer fails the attempt (retried later) instead of hanging.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Who gets unhandled errors by mail: "Ana Ops <ana@example.com>,ops@example.com".
+ADMINS = [(name, address) for name, address in getaddresses([env.str("ADMINS", default="")]) if address]
+for _name, _address in ADMINS:
+    try:
+        validate_email(_address)
+    except ValidationError:
+        raise ImproperlyConfigured(
+            f"ADMINS must be comma-separated addresses like 'Ana <ana@example.com>', not {_address!r}."
+        ) from None
+# Minutes between two mails about the same error (same exception type and place).
+ADMINS_EMAIL_THROTTLE_MINUTES = env.int("ADMINS_EMAIL_THROTTLE_MINUTES", default=10)
+
+# Monitoring (README, "Monitoring"): the private /ops/health and /ops/metrics answer a bearer
+# token or addresses of the allow-list (as news.client reads the client's address).
+OPS_TOKEN = env.str("OPS_TOKEN", default="")
+if OPS_TOKEN and len(OPS_TOKEN) < 24:
+    raise ImproperlyConfigured("OPS_TOKEN must be at least 24 characters (or empty: no token).")
+OPS_ALLOWED_IPS = [a.strip() for a in env.list("OPS_ALLOWED_IPS", default=[]) if a.strip()]
+for _network in OPS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"OPS_ALLOWED_IPS must be comma-separated addresses or networks (10.0.0.0/8), not {_network!r}."
+        ) from None
+# The detailed check fails when MEDIA_ROOT's disk has less free space than this.
+OPS_MIN_FREE_MB = env.int("OPS_MIN_FREE_MB", default=1024)
+
+# Sentry, when SENTRY_DSN is set (the optional sentry-sdk: requirements-sentry.txt).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.sentry import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=RELEASE or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # Comments (see README, "Comments").
 COMMENTS_MODERATION = env.str("COMMENTS_MODERATION", default="auto")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from athletics.sitemaps import SITEMAPS as ATHLETICS_SITEMAPS
+from config import ops
 from config.sitemaps import sitemap_index
 from core.cache import ATHLETICS, NEWS, cache_page
 from news import views as news_views
@@ -46,6 +47,10 @@ urlpatterns = [
     ),
     path("robots.txt", news_views.robots_txt, name="robots_txt"),
     path("healthz", news_views.healthz, name="healthz"),
+    # Private (a token or an allow-list: config/ops.py). OpsMiddleware answers these three
+    # before host validation; they are routed here too so that they resolve and reverse.
+    path("ops/health", ops.health_detail, name="ops_health"),
+    path("ops/metrics", ops.metrics, name="ops_metrics"),
 ]
 
 

@@ -47,6 +47,8 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.encoding import escape_uri_path
 
+from . import metrics
+
 ALL, NEWS, ATHLETICS = "all", "news", "athletics"
 TRACKING = re.compile(r"utm_[a-z]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid")
 CANONICAL = re.compile(rb'<link rel="canonical" href="([^"]*)"')
@@ -271,12 +273,13 @@ def cache_page(*scopes, query=()):
             url, shared = _url(request), _shared()
             gens = generations([scope.format(**kwargs) for scope in scopes])
             key = f"page:{release()}:{_digest(url, sorted(gens.items()))}"
-            entry = local.get(key)
+            entry, result = local.get(key), "hit_local"
             if entry is None and shared is not None:
-                entry = shared.get(key)
+                entry, result = shared.get(key), "hit_shared"
                 if entry is not None:
                     local.set(key, entry)
             if entry is None:
+                metrics.page_cache_requests.labels("miss").inc()
                 response = view(request, *args, **kwargs)
                 entry = _entry(request, response, url, query)
                 if entry is None:
@@ -284,6 +287,8 @@ def cache_page(*scopes, query=()):
                 local.set(key, entry)
                 if shared is not None:
                     shared.set(key, entry, timeout=settings.PAGE_CACHE_TIMEOUT)
+            else:
+                metrics.page_cache_requests.labels(result).inc()
             return _respond(request, entry)
 
         return wrapped

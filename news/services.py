@@ -11,6 +11,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from core import ratelimit
+from core.metrics import comments_posted
 from notifications import services as notifications
 
 from .models import Article, ArticleRedirect, Comment, CommentRecommendation, CommentReport, CommentRevision
@@ -96,6 +97,8 @@ def comment_create(
         ip_hash=client_hash,
     )
     notifications.comment_posted(comment=comment, notify=notify)
+    # Counted once stored for good: a rolled-back post is no post.
+    transaction.on_commit(lambda: comments_posted.labels(Comment.Status(status).value).inc())
     return comment
 
 

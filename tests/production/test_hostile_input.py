@@ -63,6 +63,9 @@ PRODUCT_URLS = [
     "/sitemap.xml",
     "/robots.txt",
     "/healthz",
+    # Private (issue 14): 403 to the crawl, which has no token.
+    "/ops/health",
+    "/ops/metrics",
     "/privacy/",
     "/house-rules/",
     "/admin/",
@@ -86,6 +89,8 @@ POST_ONLY = re.compile(r"/comments/[^/]+/recommend/$|/report-error/$")
 REFUSED = {
     f"/news/{ARTICLE}/comments/{{comment}}/edit/": {403},
     f"/news/{ARTICLE}/comments/{{comment}}/delete/": {405},
+    "/ops/health": {403},
+    "/ops/metrics": {403},
 }
 # POST is their purpose (comment form, reports: another part of the site tests POST);
 # here they must only never 5xx, and refuse PUT, PATCH and DELETE.

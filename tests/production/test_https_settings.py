@@ -99,7 +99,7 @@ def test_https_drives_redirect_and_secure_cookies_and_plain_http_keeps_working()
     assert https["SECURE_SSL_REDIRECT"] and https["SESSION_COOKIE_SECURE"] and https["CSRF_COOKIE_SECURE"]
     assert https["SESSION_COOKIE_HTTPONLY"] is True
     assert https["SESSION_COOKIE_SAMESITE"] == https["CSRF_COOKIE_SAMESITE"] == "Lax"
-    assert https["SECURE_REDIRECT_EXEMPT"] == ["^healthz$"]
+    assert https["SECURE_REDIRECT_EXEMPT"] == ["^healthz$", "^ops/(health|metrics)$"]
     # What `make serve` sets: DEBUG off, HTTPS off.
     plain = settings_with(SECRET_KEY="k" * 50, DEBUG="false", HTTPS="false")
     assert not plain["SECURE_SSL_REDIRECT"]
