@@ -384,6 +384,13 @@ for _network in OPS_ALLOWED_IPS:
 # The detailed check fails when MEDIA_ROOT's disk has less free space than this.
 OPS_MIN_FREE_MB = env.int("OPS_MIN_FREE_MB", default=1024)
 
+# Backups (README, "Backups"): `manage.py backup` without a path writes to BACKUP_DIR and
+# keeps the newest BACKUP_KEEP there (0: all).
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups")))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
+if BACKUP_KEEP < 0:
+    raise ImproperlyConfigured("BACKUP_KEEP must be 0 (keep all) or a positive number of backups.")
+
 # Sentry, when SENTRY_DSN is set (the optional sentry-sdk: requirements-sentry.txt).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:

@@ -11,6 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -38,8 +39,15 @@ Comment.objects.create(article=article, name="Ola", body="Pending one.", status=
 """
 
 
-def manage(db, *args, stdin=None, check=True):
-    env = {"PATH": os.environ["PATH"], "DEBUG": "true", "DATABASE_URL": f"sqlite:///{db}"}
+def manage(db, *args, stdin=None, check=True, **extra_env):
+    env = {
+        "PATH": os.environ["PATH"],
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{db}",
+        # The uploads (load_demo's images) beside the database, never the project's media/.
+        "MEDIA_ROOT": str(Path(db).parent / "media"),
+        **extra_env,
+    }
     result = subprocess.run(  # noqa: S603 - fixed interpreter and arguments
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -97,7 +105,11 @@ def test_backup_delete_restore_round_trips_the_demo_content_and_comments(demo_db
     assert generation(demo_db) != generation(backup)
     # The backup is one file in rollback-journal mode (no -wal or -shm beside it, before or
     # after the restore read it); the live database stays in WAL mode.
-    assert [path.name for path in backup.parent.iterdir()] == ["podium.sqlite3"]
+    # (Beside it, the media: load_demo's images.)
+    assert sorted(path.name for path in backup.parent.iterdir()) == [
+        "podium.sqlite3",
+        "podium.sqlite3.media.tar",
+    ]
     with closing(sqlite3.connect(demo_db)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert backup.read_bytes()[18:20] == b"\x01\x01"  # file format: rollback journal
@@ -314,20 +326,54 @@ def test_restore_refuses_the_live_database_itself(demo_db):
     assert result.returncode != 0 and "is the database itself" in result.stderr
 
 
-def test_backup_on_postgresql_points_at_pg_dump(tmp_path):
+def test_backup_on_an_unreachable_postgresql_fails_clearly(tmp_path):
     env = {
         "PATH": os.environ["PATH"],
         "DEBUG": "true",
-        # Never connected to: the command knows the engine from the settings.
+        "ENV_FILE": "/dev/null",
+        # Nothing listens there: pg_dump's own error is the message.
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/podium",
     }
-    for command in ("backup", "restore"):
-        result = subprocess.run(  # noqa: S603
-            [sys.executable, "manage.py", command, str(tmp_path / "x.dump")],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-        assert result.returncode != 0
-        assert "pg_dump" in result.stderr and "pg_restore" in result.stderr
+    run = lambda *args: subprocess.run(  # noqa: E731, S603
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    backup = run("backup", str(tmp_path / "x.dump"), "--no-media")
+    assert backup.returncode != 0 and "pg_dump failed" in backup.stderr and "Traceback" not in backup.stderr
+    assert list(tmp_path.iterdir()) == []  # no partial file left behind
+    restore = run("restore", str(tmp_path / "x.dump"), "--force")
+    assert restore.returncode != 0 and "is not a file" in restore.stderr
+
+
+def test_backup_without_a_path_keeps_the_newest_backup_keep_with_their_media(demo_db, tmp_path):
+    backups, media = tmp_path / "backups", tmp_path / "media"
+    (media / "articles").mkdir(parents=True)
+    (media / "articles" / "hero.jpg").write_bytes(b"original bytes")
+    backups.mkdir()
+    (backups / "notes.txt").write_text("not a backup")
+    (backups / "podium-by-hand.sqlite3").write_text("named by an operator")
+    env = {"BACKUP_DIR": str(backups), "BACKUP_KEEP": "2", "MEDIA_ROOT": str(media)}
+    for _ in range(3):
+        manage(demo_db, "backup", **env)
+        time.sleep(1.1)  # names are to the second
+    automatic = sorted(p.name for p in backups.glob("podium-*Z.sqlite3"))
+    assert len(automatic) == 2
+    assert sorted(p.name for p in backups.iterdir()) == sorted(
+        [*automatic, *(f"{name}.media.tar" for name in automatic), "notes.txt", "podium-by-hand.sqlite3"]
+    )
+    # The media comes back with the database.
+    (media / "articles" / "hero.jpg").unlink()
+    manage(demo_db, "restore", str(backups / automatic[-1]), "--force", **env)
+    assert (media / "articles" / "hero.jpg").read_bytes() == b"original bytes"
+    # BACKUP_KEEP=0 keeps everything.
+    manage(demo_db, "backup", **{**env, "BACKUP_KEEP": "0"})
+    assert len(list(backups.glob("podium-*Z.sqlite3"))) == 3
+
+
+def test_restore_on_sqlite_says_a_postgresql_dump_is_one(demo_db, tmp_path):
+    dump = tmp_path / "podium.dump"
+    dump.write_bytes(b"PGDMP\x01\x0e\x00" + b"\x00" * 100)
+    result = manage(demo_db, "restore", str(dump), "--force", check=False)
+    assert result.returncode != 0 and "it is a PostgreSQL dump" in result.stderr
 
 
 def test_every_migration_reverses_to_zero_and_forward_again_on_an_empty_database(tmp_path):

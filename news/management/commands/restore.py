@@ -1,8 +1,18 @@
-"""``python manage.py restore PATH``: put a copy made by ``manage.py backup`` back in place
-of the SQLite database. Refuses a file that is not a sound Podium SQLite database, or whose
-schema is not the one the migrations create; asks before overwriting (or needs ``--force``
-where nobody can answer). Written through SQLite's backup API in one transaction, so the
-site sees either the old database or the restored one, never a mix.
+"""``python manage.py restore PATH``: put a backup made by ``manage.py backup`` back, with the
+media archived beside it (README, "Backups").
+
+PostgreSQL: PATH must be a whole pg_dump custom-format archive of a Podium database (its
+table of contents names Podium's tables and every data block reads to its end: a truncated
+or foreign file is refused before anything changes), made by this code's migrations or
+older ones. It is restored with ``pg_restore --clean --if-exists --single-transaction``:
+each object of the dump is dropped and recreated with its rows in one transaction, so the
+site sees the old database or the restored one, and a failure changes nothing.
+
+SQLite: a copy made by ``manage.py backup`` goes back in place of the SQLite database.
+Refuses a file that is not a sound Podium SQLite database, or whose schema is not the one
+the migrations create; asks before overwriting (or needs ``--force`` where nobody can
+answer). Written through SQLite's backup API in one transaction, so the site sees either
+the old database or the restored one, never a mix.
 
 Schema: a backup must hold exactly the tables, indexes, triggers and views that this code's
 migrations create at the backup's own migration state (sqlite_master's type, name, table
@@ -36,7 +46,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
 
-from core import cache
+from core import backups, cache
 from core.models import Generation
 
 from .backup import integrity, read_only, sqlite_file
@@ -70,8 +80,14 @@ def check_backup(path):
     if not path.is_file():
         raise CommandError(f"{path} is not a file.")
     with path.open("rb") as file:
-        if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            raise CommandError(f"{path} is not a Podium SQLite database (not an SQLite file).")
+        header = file.read(len(SQLITE_HEADER))
+    if header.startswith(backups.PG_MAGIC):
+        raise CommandError(
+            f"{path} is not a Podium SQLite database: it is a PostgreSQL dump (restore it with "
+            "DATABASE_URL naming a PostgreSQL database)."
+        )
+    if header != SQLITE_HEADER:
+        raise CommandError(f"{path} is not a Podium SQLite database (not an SQLite file).")
     try:
         verdict = integrity(path)
         with closing(read_only(path)) as db:
@@ -184,28 +200,76 @@ def copy_into(backup, target_path):
 
 
 class Command(BaseCommand):
-    help = "Replace the SQLite database with a copy made by `manage.py backup`."
+    help = "Replace the database (and the media) with a backup made by `manage.py backup`."
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="A file written by `manage.py backup`.")
+        parser.add_argument("path", help="A file written by `manage.py backup` (.sqlite3 or .dump).")
         parser.add_argument("--force", action="store_true", help="Overwrite without asking.")
+        parser.add_argument(
+            "--no-media", action="store_true", help="Leave MEDIA_ROOT alone (PATH.media.tar not read)."
+        )
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 
-    def handle(self, *args, path, force, database, **options):
-        target_path = sqlite_file(database)
+    def handle(self, *args, path, force, no_media, database, **options):
         backup = Path(path)
+        media = backups.media_archive(backup)
+        restore_media = not no_media and media.is_file()
+        if connections[database].vendor == "postgresql":
+            self.restore_postgres(backup, database, force)
+        else:
+            self.restore_sqlite(backup, database, force, media if restore_media else None)
+        if restore_media:
+            backups.restore_media_archive(media)
+            self.stdout.write(f"Restored the media from {media}.")
+        # Every cached page shows the restored content from the next request on (a backup
+        # older than the page cache has no generations table: `migrate` does it then).
+        connection = connections[database]
+        if Generation._meta.db_table in connection.introspection.table_names():
+            cache.bump_all()
+        self.stdout.write("Run `manage.py migrate` if the backup is older than the code.")
+
+    def confirm(self, target, backup, force):
+        if force:
+            return
+        if not sys.stdin.isatty():
+            raise CommandError(f"{target} exists: pass --force to overwrite it with {backup}.")
+        answer = input(f"Overwrite {target} with {backup}? Everything since the backup is lost. [y/N] ")
+        if answer.strip().lower() not in {"y", "yes"}:
+            raise CommandError("Nothing restored.")
+
+    def restore_postgres(self, backup, database, force):
+        if not backup.is_file():
+            raise CommandError(f"{backup} is not a file.")
+        with backup.open("rb") as file:
+            if file.read(len(SQLITE_HEADER)) == SQLITE_HEADER:
+                raise CommandError(
+                    f"{backup} is not a Podium PostgreSQL backup: it is an SQLite database (restore it "
+                    "with DATABASE_URL naming an SQLite file)."
+                )
+        toc = backups.check_pg_dump(backup)
+        refuse_newer(backup, backups.dumped_migrations(backup))
+        media = backups.media_archive(backup)
+        if media.is_file():
+            backups.check_media_archive(media)
+        connection = connections[database]
+        self.confirm(f"database {connection.settings_dict['NAME']}", backup, force)
+        # The dump's extensions are created here, never dropped (backups.restore_list).
+        with connection.cursor() as cursor:
+            for extension in backups.dumped_extensions(toc):
+                cursor.execute(f'CREATE EXTENSION IF NOT EXISTS "{extension}"')
+        connection.close()  # our own session must hold no lock on what is dropped
+        with tempfile.TemporaryDirectory(prefix="podium-restore-") as tmp:
+            backups.pg_restore(connection.settings_dict, backup, toc, Path(tmp) / "restore.list")
+        self.stdout.write(
+            self.style.SUCCESS(f"Restored database {connection.settings_dict['NAME']} from {backup}.")
+        )
+
+    def restore_sqlite(self, backup, database, force, media):
+        target_path = sqlite_file(database)
         if backup.exists() and target_path.exists() and backup.resolve() == target_path.resolve():
             raise CommandError(f"{backup} is the database itself: choose a backup to restore.")
         applied = check_backup(backup)
-        graph = MigrationLoader(None, ignore_no_migrations=True).graph
-        unknown = sorted(
-            f"{app}.{name}" for app, name in applied - set(graph.nodes) if app in {"news", "athletics"}
-        )
-        if unknown:
-            raise CommandError(
-                f"{backup} was made by a newer Podium (migrations {', '.join(unknown)} are not in this "
-                "code): update the code first."
-            )
+        graph = refuse_newer(backup, applied)
         with closing(read_only(backup)) as db:
             found = schema_of(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
         differences = schema_differences(found, reference_schema(database, migration_targets(applied, graph)))
@@ -216,14 +280,10 @@ class Command(BaseCommand):
                 f"{backup} does not hold the schema the migrations create at its migration state; "
                 f"nothing restored:\n{listed}" + (f"\n  and {more} more" if more > 0 else "")
             )
-        if target_path.exists() and target_path.stat().st_size and not force:
-            if not sys.stdin.isatty():
-                raise CommandError(f"{target_path} exists: pass --force to overwrite it with {backup}.")
-            answer = input(
-                f"Overwrite {target_path} with {backup}? Everything since the backup is lost. [y/N] "
-            )
-            if answer.strip().lower() not in {"y", "yes"}:
-                raise CommandError("Nothing restored.")
+        if media is not None:
+            backups.check_media_archive(media)
+        if target_path.exists() and target_path.stat().st_size:
+            self.confirm(target_path, backup, force)
         connections[database].close()
         try:
             copy_into(backup, target_path)
@@ -239,9 +299,18 @@ class Command(BaseCommand):
                 f"Nothing restored: SQLite could not copy {backup} into {target_path} ({exc}).{hint}"
             ) from exc
         self.stdout.write(self.style.SUCCESS(f"Restored {target_path} from {backup}."))
-        # Every cached page shows the restored content from the next request on (a backup
-        # older than the page cache has no generations table: `migrate` does it then).
-        connection = connections[database]
-        if Generation._meta.db_table in connection.introspection.table_names():
-            cache.bump_all()
-        self.stdout.write("Run `manage.py migrate` if the backup is older than the code.")
+
+
+def refuse_newer(backup, applied):
+    """The migration graph of this code; CommandError when ``applied`` names migrations of
+    Podium's apps this code does not have (a backup made by newer code)."""
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    unknown = sorted(
+        f"{app}.{name}" for app, name in applied - set(graph.nodes) if app in {"news", "athletics"}
+    )
+    if unknown:
+        raise CommandError(
+            f"{backup} was made by a newer Podium (migrations {', '.join(unknown)} are not in this "
+            "code): update the code first."
+        )
+    return graph
