@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from news.images import generate_renditions
+from news.images import clean_upload, generate_renditions
 from news.markdown import fold, render_markdown
 
 from .marks import LOWER_IS_BETTER, Measure, format_mark
@@ -216,6 +216,8 @@ class Athlete(models.Model):
     def save(self, *args, **kwargs):
         self.name_folded = fold(self.name)
         self.bio_html = render_markdown(self.bio)
+        # A new upload is stored upright, in sRGB and without metadata (GPS): news/images.py.
+        clean_upload(self, "photo")
         super().save(*args, **kwargs)
         generate_renditions(self.photo, self.photo_width)
 

@@ -12,14 +12,23 @@ GIF and AVIF are refused although Pillow reads them: a GIF's renditions would be
 frame of its animation, and the original (the ``og:image`` of link previews) in AVIF is not
 shown by most social networks and mail clients.
 
+Images as phones take them: a new upload is stored upright (its EXIF Orientation applied to
+the pixels), in sRGB (an embedded ICC profile, e.g. Display P3, converted with LittleCMS),
+and without metadata (EXIF with its GPS position, XMP, IPTC, comments): the original is
+served too (``og:image``, JSON-LD), so it is cleaned, not only the renditions. A file with
+none of these is stored byte for byte (no second JPEG compression).
+
 Renditions are WebP files at fixed widths, never upscaled, written once when the image is
-saved, under ``MEDIA_ROOT/renditions/``. Their names derive from the original's name and
-its stored dimensions, so templates build ``srcset`` without touching the disk.
+saved, under ``MEDIA_ROOT/renditions/``, upright and in sRGB whatever the original, with no
+metadata. Their names derive from the original's name and its stored dimensions, so
+templates build ``srcset`` without touching the disk. ``manage.py regenerate_renditions``
+rebuilds them after a change of widths (and cleans originals stored before this).
 """
 
 import io
 import logging
 import posixpath
+import re
 import struct
 import warnings
 import zlib
@@ -27,7 +36,7 @@ import zlib
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +48,15 @@ FORMAT_ALIASES = {"MPO": "JPEG"}
 ACCEPTED = "JPEG (.jpg or .jpeg), PNG (.png) or WebP (.webp)"
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
-RENDITION_WIDTHS = (480, 1200)
+# 960: the desktop hero's slot is 832 px (52rem), so a 1x screen takes 960, not 1200.
+RENDITION_WIDTHS = (480, 960, 1200)
+# Metadata that marks an upload to be cleaned (Pillow's names for it, any format).
+METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "photoshop", "comment", "icc_profile", "iptc")
+SAVE_OPTIONS = {
+    "JPEG": {"quality": 90, "optimize": True, "progressive": True},
+    "PNG": {"optimize": True},
+    "WEBP": {"quality": 90, "method": 4},
+}
 
 
 def file_extension(upload):
@@ -181,6 +198,91 @@ def rendition_widths(original_width):
     return sorted(set(widths))
 
 
+def upright_srgb(image):
+    """``image`` with its EXIF orientation applied and its colours in sRGB (RGB or RGBA),
+    without any metadata."""
+    image = ImageOps.exif_transpose(image) or image
+    profile = image.info.get("icc_profile")
+    wanted = "RGBA" if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info else "RGB"
+    converted = None
+    if profile:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+            if image.mode not in ("RGB", "RGBA", "CMYK", "L"):
+                image = image.convert(wanted)
+            converted = ImageCms.profileToProfile(
+                image,
+                source,
+                ImageCms.createProfile("sRGB"),
+                renderingIntent=ImageCms.Intent.PERCEPTUAL,
+                outputMode=wanted if image.mode in ("RGB", "RGBA") else "RGB",
+            )
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            # An unreadable or mismatched profile: the pixels as they are (what browsers
+            # that ignore profiles show anyway), logged so an editor's odd file is findable.
+            logger.warning("colour profile not applied", extra={"mode": image.mode})
+    image = (converted or image).convert(wanted)
+    image.info = {}
+    return image
+
+
+def needs_cleaning(image):
+    """Whether an opened upload carries metadata or a rotation to apply before it is served."""
+    if any(key in image.info for key in METADATA_KEYS):
+        return True
+    if image.format == "PNG" and any(isinstance(v, str) for v in image.info.values()):
+        return True  # tEXt/iTXt chunks: free text, sometimes a location
+    return bool(image.getexif())
+
+
+def cleaned_original(upload):
+    """The upload's bytes re-encoded upright, in sRGB and without metadata, in its own
+    format; None when it has nothing to clean (stored as it is)."""
+    position = upload.tell() if hasattr(upload, "tell") else 0
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            image_format = FORMAT_ALIASES.get(image.format, image.format)
+            if not needs_cleaning(image):
+                return None
+            cleaned = upright_srgb(image)
+    finally:
+        upload.seek(position)
+    if image_format == "JPEG" and cleaned.mode == "RGBA":
+        cleaned = cleaned.convert("RGB")
+    buffer = io.BytesIO()
+    cleaned.save(buffer, image_format, **SAVE_OPTIONS[image_format])
+    return buffer.getvalue()
+
+
+def clean_upload(instance, field_name):
+    """Replace ``instance``'s new (not yet stored) image in ``field_name`` by its cleaned
+    bytes, and its stored dimensions with the upright ones. Called by the model's save()."""
+    field_file = getattr(instance, field_name)
+    if not field_file or getattr(field_file, "_committed", True):
+        return
+    data = cleaned_original(field_file)
+    if data is None:
+        return
+    setattr(instance, field_name, ContentFile(data, name=posixpath.basename(field_file.name)))
+    instance._meta.get_field(field_name).update_dimension_fields(instance, force=True)
+
+
+def delete_renditions(name, storage=default_storage):
+    """Delete every rendition of the original ``name`` (all widths, past ones included)."""
+    stem = posixpath.splitext(posixpath.basename(name))[0]
+    folder = posixpath.dirname(rendition_name(name, 0))
+    try:
+        _folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return 0
+    pattern = re.compile(rf"{re.escape(stem)}-\d+w\.webp")
+    doomed = [f for f in files if pattern.fullmatch(f)]
+    for file_name in doomed:
+        storage.delete(posixpath.join(folder, file_name))
+    return len(doomed)
+
+
 def generate_renditions(field_file, width=None, storage=default_storage):
     """Write the WebP renditions of ``field_file`` (``width`` pixels wide, when the model
     stores it) that do not exist yet."""
@@ -193,7 +295,8 @@ def generate_renditions(field_file, width=None, storage=default_storage):
     field_file.open("rb")
     try:
         with Image.open(field_file) as image:
-            image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+            # Upright and in sRGB even for an original stored before uploads were cleaned.
+            image = upright_srgb(image)
             for width in missing:
                 height = round(image.height * width / image.width)
                 resized = image.resize((width, height), Image.Resampling.LANCZOS)

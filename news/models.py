@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import embeds
-from .images import generate_renditions
+from .images import clean_upload, generate_renditions
 from .markdown import fold
 
 
@@ -166,6 +166,8 @@ class Article(models.Model):
         # Sanitised, with a marker for each results shortcode (filled when the page is built).
         self.body_html = embeds.body_html(self.body)
         self.search_document = fold(f"{self.title}\n{self.standfirst}\n{self.body}")
+        # A new upload is stored upright, in sRGB and without metadata (GPS): news/images.py.
+        clean_upload(self, "hero_image")
         super().save(*args, **kwargs)
         # Files derived from this row's own image; only missing renditions are written.
         generate_renditions(self.hero_image, self.hero_width)

@@ -69,7 +69,8 @@ def test_image_over_forty_megapixels_is_refused_before_decoding():
 def test_rendition_widths_never_upscale():
     assert images.rendition_widths(300) == [300]
     assert images.rendition_widths(800) == [480, 800]
-    assert images.rendition_widths(1600) == [480, 1200]
+    assert images.rendition_widths(1000) == [480, 960, 1000]
+    assert images.rendition_widths(1600) == [480, 960, 1200]
     assert images.rendition_widths(None) == []
 
 
@@ -79,7 +80,7 @@ def test_renditions_are_written_once_as_webp():
     stored.name, stored.width = name, 1600
 
     images.generate_renditions(stored)
-    for width in (480, 1200):
+    for width in (480, 960, 1200):
         with default_storage.open(images.rendition_name(name, width)) as f, Image.open(f) as img:
             assert img.format == "WEBP" and img.width == width
     first = default_storage.get_modified_time(images.rendition_name(name, 480))
@@ -88,7 +89,7 @@ def test_renditions_are_written_once_as_webp():
 
     data = images.srcset_for(stored, 1600, 900)
     assert data["width"] == 1200 and data["height"] == 675
-    assert "480w" in data["srcset"] and "1200w" in data["srcset"]
+    assert "480w" in data["srcset"] and "960w" in data["srcset"] and "1200w" in data["srcset"]
 
 
 # ---------- Content and name together: a file is served by its name ----------

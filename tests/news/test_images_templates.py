@@ -71,6 +71,7 @@ def test_tag_builds_srcset_sizes_and_dimensions_from_the_stored_size():
     assert html == (
         '<img src="/media/renditions/articles/2024/02/hero-1200w.webp" '
         'srcset="/media/renditions/articles/2024/02/hero-480w.webp 480w, '
+        "/media/renditions/articles/2024/02/hero-960w.webp 960w, "
         '/media/renditions/articles/2024/02/hero-1200w.webp 1200w" '
         'sizes="50vw" width="1200" height="675" alt="A track" class="x">'
     )
@@ -134,7 +135,7 @@ def test_article_hero_is_responsive(client, illustrated, settings):
     lead, _ = illustrated
     html = client.get(lead.get_absolute_url()).text
     img = image_with(html, "renditions/" + lead.hero_image.name.rsplit(".", 1)[0])
-    assert_responsive(img, settings.MEDIA_ROOT, widths=[480, 1200])
+    assert_responsive(img, settings.MEDIA_ROOT, widths=[480, 960, 1200])
     assert (img["width"], img["height"]) == ("1200", "675")
     assert img["alt"] == "An illustrated running track"
     assert img["fetchpriority"] == "high"
@@ -145,10 +146,10 @@ def test_home_lead_story_and_cards_are_responsive(client, illustrated, settings)
     html = client.get("/").text
     lead_img = image_with(html, lead.hero_image.name.rsplit(".", 1)[0])
     assert lead_img["class"] == "lead-story__media"
-    assert_responsive(lead_img, settings.MEDIA_ROOT, widths=[480, 1200])
+    assert_responsive(lead_img, settings.MEDIA_ROOT, widths=[480, 960, 1200])
     card_img = image_with(html, card.hero_image.name.rsplit(".", 1)[0])
     assert card_img["class"] == "card__media" and card_img["loading"] == "lazy"
-    assert_responsive(card_img, settings.MEDIA_ROOT, widths=[480, 1200])
+    assert_responsive(card_img, settings.MEDIA_ROOT, widths=[480, 960, 1200])
 
 
 def test_article_list_images_are_responsive(client, illustrated, settings):
@@ -156,7 +157,7 @@ def test_article_list_images_are_responsive(client, illustrated, settings):
     listed = [img for img in images(html) if img.get("class") == "article-list__media"]
     assert len(listed) == 2
     for img in listed:
-        assert_responsive(img, settings.MEDIA_ROOT, widths=[480, 1200])
+        assert_responsive(img, settings.MEDIA_ROOT, widths=[480, 960, 1200])
 
 
 def test_athlete_card_and_profile_photos_are_responsive(client, settings):
