@@ -350,7 +350,8 @@ LOGGING = {
 
 # Email (README, "Configuration"): EMAIL_URL through django-environ, e.g.
 # smtp+tls://user:password@smtp.example.com:587; the console by default, so a development
-# server's mails are printed. Mail is only ever sent by `send_notifications` (the outbox).
+# server's mails are printed. Fans' and moderators' mail is sent by `send_notifications` (the
+# outbox); error reports to ADMINS from the failing request (config/logging.py).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <noreply@{_site.hostname}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
