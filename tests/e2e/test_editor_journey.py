@@ -138,5 +138,7 @@ def test_editor_writes_illustrates_and_publishes_an_article(page, newsroom, hero
     assert hero.get_attribute("sizes")
     hero.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=hero.element_handle())
-    assert hero.evaluate("img => img.currentSrc").endswith(".webp")
+    # At 1280 px the hero's slot is 52rem (832 px): the browser takes the 960 rendition.
+    assert hero.evaluate("img => img.currentSrc").endswith("-960w.webp")
+    assert hero.evaluate("img => img.getBoundingClientRect().width") == 832
     assert "Illustration: Podium" in page.locator(".article__caption").inner_text()
