@@ -453,3 +453,59 @@ def test_gunicorn_access_lines_are_off_unless_asked():
 
 def test_json_of_detailed_check_is_parseable(client, ops):
     json.loads(client.get("/ops/health", **AUTH).content)
+
+
+def test_metrics_add_up_every_gunicorn_worker_with_prometheus_multiproc_dir(tmp_path):
+    """Two workers, each with its own counters: /ops/metrics (answered by one of them) counts
+    every request, and the previous run's files are cleared when gunicorn starts."""
+    port, metrics_dir = free_port(), tmp_path / "metrics"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_99999.db").write_bytes(b"stale counters of the last run")
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "DEBUG": "false",
+        "SECRET_KEY": "gunicorn-test-key",
+        "HTTPS": "false",
+        "ENV_FILE": "/dev/null",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "RUNTIME_DIRECTORY": str(tmp_path),
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "OPS_TOKEN": TOKEN,
+    }
+    server = subprocess.Popen(  # noqa: S603 - this venv's gunicorn, fixed arguments
+        [str(Path(sys.executable).with_name("gunicorn")), "-c", "config/gunicorn.py",
+         "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+    def get(path, headers=None):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.read().decode()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                get("/healthz")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        assert not (metrics_dir / "counter_99999.db").exists()
+        for _ in range(20):
+            get("/robots.txt")
+        robots = re.compile(
+            r"django_http_requests_latency_seconds_by_view_method_count"
+            r'\{method="GET",view="robots_txt"\} (\S+)'
+        )
+        for _ in range(6):  # several scrapes, answered by either worker: always the total
+            text = get("/ops/metrics", {"Authorization": f"Bearer {TOKEN}"})
+            count = robots.search(text)
+            assert count and float(count[1]) == 20, text[:2000]
+        pids = {path.name.rsplit("_", 1)[-1] for path in metrics_dir.glob("*.db")}
+        assert len(pids) >= 2  # both workers wrote counters there
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
