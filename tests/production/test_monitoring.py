@@ -509,3 +509,24 @@ def test_metrics_add_up_every_gunicorn_worker_with_prometheus_multiproc_dir(tmp_
     finally:
         server.terminate()
         server.communicate(timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"OPS_TOKEN": "short"}, "OPS_TOKEN must be at least 24 characters"),
+        ({"OPS_ALLOWED_IPS": "10.0.0.0/8,intranet"}, "OPS_ALLOWED_IPS must be comma-separated"),
+        ({"BACKUP_KEEP": "-1"}, "BACKUP_KEEP must be 0"),
+    ],
+)
+def test_bad_monitoring_and_backup_settings_stop_start_up_clearly(env, message):
+    result = run_settings("print('started')", **env)
+    assert result.returncode != 0 and message in result.stderr and "started" not in result.stdout
+
+
+def test_good_monitoring_settings_are_read_from_the_environment():
+    code = "from django.conf import settings as s; print(s.OPS_ALLOWED_IPS, s.OPS_MIN_FREE_MB, s.BACKUP_KEEP)"
+    result = run_settings(
+        code, OPS_ALLOWED_IPS="10.0.0.0/8, 2001:db8::/32", OPS_MIN_FREE_MB="50", BACKUP_KEEP="0"
+    )
+    assert result.stdout.strip() == "['10.0.0.0/8', '2001:db8::/32'] 50 0"
