@@ -211,9 +211,9 @@ def record_queryset():
 
 
 def load(embeds, *, article=None):
-    """Fetch what ``embeds`` (``embeds_in``'s pairs) show, and ``article``'s linked records:
-    at most one query per kind of data (finals, athletes, their results, their medals,
-    records), whatever the number of embeds or of results."""
+    """Fetch what ``embeds`` (``embeds_in``'s pairs, of one article or of many) show, and
+    ``article``'s linked records: at most one query per kind of data (finals, athletes,
+    their results, their medals, records), whatever the number of embeds or of results."""
     data = EmbedData()
     finals = {args for kind, args in embeds if kind == "results"}
     pairs = [args for kind, args in embeds if kind == "h2h"]
@@ -324,6 +324,13 @@ def render_body(article, data):
         return render_to_string(f"news/embeds/{kind}.html", context)
 
     return mark_safe(MARKER.sub(replace, article.body_html or ""))  # noqa: S308
+
+
+def render_bodies(articles):
+    """Each of ``articles``' bodies, in order, with its embeds rendered (``render_body``)
+    from one ``load`` for them all: a feed costs the same queries for 1 article or 20."""
+    data = load([embed for article in articles for embed in embeds_in(article.body_html)])
+    return [render_body(article, data) for article in articles]
 
 
 @dataclass

@@ -3,8 +3,10 @@
 Every link is built from settings.SITE_URL (link(), feed_url() and item_link() return
 absolute URLs), so the Host header of the request never ends up in a feed. Each item
 carries the article's whole body, as sanitised at save (RSS ``content:encoded``, Atom
-``content``), with its links made absolute, and its hero image as Media RSS
-``media:content`` (width, height, alt text and credit; no file is opened to measure it).
+``content``), with its results embeds rendered as on the page (read for all the items at
+once, ``news.embeds.render_bodies``) and its links made absolute, and its hero image as
+Media RSS ``media:content`` (width, height, alt text and credit; no file is opened to
+measure it).
 """
 
 import mimetypes
@@ -17,10 +19,11 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from core.cache import NEWS, cache_page
+from core.cache import ATHLETICS, NEWS, cache_page
 from core.structured_data import absolute
 from corrections.models import last_modified_expression
 
+from . import embeds
 from .models import Article, Section
 
 FEED_LENGTH = 20
@@ -34,9 +37,14 @@ def _absolute(path):
     return f"{settings.SITE_URL}{path}"
 
 
-def _with_last_modified(articles):
-    """``articles`` with ``last_modified``: a correction updates its article's entry."""
-    return articles.annotate(last_modified=last_modified_expression())
+def _feed_items(articles):
+    """The first FEED_LENGTH of ``articles``, each with ``last_modified`` (a correction
+    updates its article's entry) and ``feed_body``: the body with its embeds rendered, the
+    embeds of all the items read in one go, and its links absolute."""
+    items = list(articles.annotate(last_modified=last_modified_expression())[:FEED_LENGTH])
+    for item, body in zip(items, embeds.render_bodies(items), strict=True):
+        item.feed_body = absolute_links(body)
+    return items
 
 
 def absolute_links(html):
@@ -86,7 +94,8 @@ class FullAtomFeed(_MediaElements, Atom1Feed):
         self.add_media(handler, item)
 
 
-@method_decorator(cache_page(NEWS), name="__call__")
+# The embeds show results and records: their writes renew the feeds too.
+@method_decorator(cache_page(NEWS, ATHLETICS), name="__call__")
 class LatestArticlesFeed(Feed):
     """RSS 2.0: the latest published articles (each feed a cached page, ``core.cache``)."""
 
@@ -103,7 +112,7 @@ class LatestArticlesFeed(Feed):
         return _absolute(reverse("news:feed_latest"))
 
     def items(self):
-        return _with_last_modified(Article.objects.for_listing().prefetch_related("tags"))[:FEED_LENGTH]
+        return _feed_items(Article.objects.for_listing().prefetch_related("tags"))
 
     def item_title(self, item):
         return item.title
@@ -130,8 +139,9 @@ class LatestArticlesFeed(Feed):
         return [item.section.name, *(tag.name for tag in item.tags.all())]
 
     def item_extra_kwargs(self, item):
-        """The whole body (sanitised at save) and the hero image, for the feed generators."""
-        return {"content": absolute_links(item.body_html), "media": self.item_media(item)}
+        """The whole body (sanitised at save, embeds rendered) and the hero image, for the
+        feed generators."""
+        return {"content": item.feed_body, "media": self.item_media(item)}
 
     @staticmethod
     def item_media(item):
@@ -177,7 +187,7 @@ class SectionFeed(LatestArticlesFeed):
 
     def items(self, obj):
         articles = Article.objects.for_listing().filter(section=obj).prefetch_related("tags")
-        return _with_last_modified(articles)[:FEED_LENGTH]
+        return _feed_items(articles)
 
 
 class SectionAtomFeed(SectionFeed):

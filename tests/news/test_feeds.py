@@ -1,4 +1,5 @@
 import datetime
+import re
 import xml.etree.ElementTree as ET  # parses only our own responses
 from http import HTTPStatus
 from unittest import mock
@@ -7,7 +8,17 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
+from athletics.models import Result
+from news import embeds
 from news.models import Article
+from tests.athletics.factories import (
+    AthleteFactory,
+    CompetitionEditionFactory,
+    DisciplineFactory,
+    RecordFactory,
+    ResultFactory,
+)
+from tests.budgets import EMBEDS_COLD, cold_then_warm
 
 from .factories import ArticleFactory, AuthorFactory, SectionFactory, TagFactory
 
@@ -16,6 +27,10 @@ pytestmark = pytest.mark.django_db
 SITE_URL = "https://podium.example"
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+# A feed with an empty cache: articles, authors, tags, next scheduled publication; a
+# section's feed reads its section too.
+FEED_COLD = 4
 
 
 @pytest.fixture
@@ -100,13 +115,11 @@ def test_unknown_section_feed_is_404(client, suffix):
 
 
 def test_feed_queries_do_not_grow_with_articles(client, django_assert_num_queries):
-    from tests.budgets import cold_then_warm
-
     for _ in range(25):
         ArticleFactory(tags=[TagFactory()])
 
     # Cold: articles, authors, tags, next scheduled publication; warm (cached feed): none.
-    cold_then_warm(client, django_assert_num_queries, "/feeds/latest/", cold=4)
+    cold_then_warm(client, django_assert_num_queries, "/feeds/latest/", cold=FEED_COLD)
 
 
 def test_sitemap_lists_published_articles_and_sections_on_site_url(client, settings, articles):
@@ -256,3 +269,101 @@ def test_an_edited_body_shows_in_the_cached_feed_on_the_next_request(client, ful
 
     entry = feedparser.parse(client.get("/feeds/latest/").content).entries[0]
     assert entry.content[0].value == "<p>Rewritten entirely.</p>"
+
+
+# ---------- Results in stories in the feeds ----------
+
+
+def embedding_story(n, **kwargs):
+    """Article ``n`` embedding a final of its own (three finishers), a head-to-head, an
+    athlete card and a record; returns it with the final's results."""
+    edition = CompetitionEditionFactory(city=f"Town{n}", year=2000 + n)
+    m1500 = DisciplineFactory(name="1500 m")
+    runners = [AthleteFactory(name=f"Runner {n}-{p}", slug=f"runner-{n}-{p}") for p in (1, 2, 3)]
+    results = [
+        ResultFactory(
+            athlete=athlete, edition=edition, discipline=m1500, position=p, mark=21000 + 100 * n + p
+        )
+        for p, athlete in enumerate(runners, start=1)
+    ]
+    # A discipline each: one current record per scope.
+    record = RecordFactory(
+        athlete=runners[0], mark=48000 + n, discipline=DisciplineFactory(name=f"{n + 2} miles")
+    )
+    body = (
+        f"Intro {n}.\n\n[[results {edition.slug} 1500-m]]\n\n[[h2h {runners[0].slug} {runners[1].slug}]]\n\n"
+        f"[[athlete {runners[2].slug}]]\n\n[[record {record.pk}]]\n\nEnd {n}."
+    )
+    return ArticleFactory(slug=f"story-{n}", body=body, **kwargs), results
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_feeds_show_the_results_embeds_with_absolute_links_and_parse_cleanly(client, url):
+    import feedparser
+
+    article, results = embedding_story(1)
+
+    raw = client.get(url).content
+    parsed = feedparser.parse(raw)
+
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert b"embed:" not in raw  # no marker left for a reader to trip on
+    (entry,) = parsed.entries
+    body = entry.content[0].value
+    assert "Intro 1." in body and "End 1." in body
+    # The final's table, row by row: each finisher and their mark, in place order.
+    rows = re.findall(r"<tr>.*?</tr>", body, re.S)
+    finishers = [row for row in rows if "Runner 1-" in row and "<td" in row]
+    for result, row in zip(results, finishers[:3], strict=True):
+        assert result.athlete.name in row and result.mark_display in row
+    assert "Runner 1-1 v Runner 1-2" in body  # the head-to-head
+    assert "3 miles" in body and "8:00.01" in body  # the record: 48001 hundredths
+    assert f'href="{SITE_URL}/athletes/runner-1-3/"' in body  # the card, linked on SITE_URL
+    assert f'href="{SITE_URL}/competitions/{results[0].edition.slug}/"' in body
+    assert 'href="/' not in body
+
+
+def test_a_feed_items_body_is_the_article_pages_body_with_its_embeds(client):
+    article, _results = embedding_story(1)
+
+    channel = ET.fromstring(client.get("/feeds/latest/").content).find("channel")  # noqa: S314 (our own feed)
+    content = channel.find("item").findtext(f"{CONTENT}encoded")
+
+    page_body = embeds.render_body(article, embeds.load(embeds.embeds_in(article.body_html)))
+    assert content.replace(SITE_URL, "") == page_body
+    assert content.count('class="embed embed--') == 4
+    assert page_body in client.get(article.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "plain_cold"), [("/feeds/latest/", FEED_COLD), ("/feeds/section/athletics/atom/", FEED_COLD + 1)]
+)
+@pytest.mark.parametrize("stories", [1, 10])
+def test_feed_queries_do_not_grow_with_embedding_articles(
+    client, django_assert_num_queries, url, plain_cold, stories
+):
+    for n in range(stories):
+        embedding_story(n)
+    ArticleFactory(body="No embed here.")
+
+    # The plain feed's queries, then the embeds of all the items at once: finals, athletes,
+    # head-to-head results, card medals, records.
+    first, _ = cold_then_warm(client, django_assert_num_queries, url, cold=plain_cold + EMBEDS_COLD + 1)
+    assert first.content.decode().count("embed embed--") == 4 * stories
+
+
+@pytest.mark.parametrize("url", ["/feeds/latest/", "/feeds/latest/atom/", "/feeds/section/athletics/"])
+def test_a_corrected_result_shows_in_the_cached_feed_on_the_next_request(client, url):
+    import feedparser
+
+    _article, results = embedding_story(1)
+    old, new = results[0].mark_display, "3:30.00"
+    assert old in feedparser.parse(client.get(url).content).entries[0].content[0].value
+    assert client.get(url).content == client.get(url).content  # kept
+
+    result = Result.objects.get(pk=results[0].pk)
+    result.mark = 21000
+    result.save()
+
+    body = feedparser.parse(client.get(url).content).entries[0].content[0].value
+    assert new in body and old not in body
