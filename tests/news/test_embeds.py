@@ -24,7 +24,7 @@ from tests.athletics.factories import (
 )
 from tests.budgets import ARTICLE_NO_COMMENTS_COLD, EMBEDS_COLD, WARM, cold_then_warm
 
-from .factories import ArticleFactory, AuthorFactory, SectionFactory
+from .factories import ARTICLE_INLINES, ArticleFactory, AuthorFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -233,6 +233,7 @@ def article_data(body):
         "published_at_0": "2024-08-06",
         "published_at_1": "22:00:00",
         "comments_open": "on",
+        **ARTICLE_INLINES,
     }
 
 
