@@ -14,6 +14,8 @@ from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Count,
+    F,
+    Func,
     OuterRef,
     Prefetch,
     Q,
@@ -327,6 +329,10 @@ SEARCH_CONFIG = "podium_search"
 START_SEL = "\ue000"
 STOP_SEL = "\ue001"
 _SENTINELS = re.compile(f"([{START_SEL}{STOP_SEL}])")
+# A results shortcode's line in the Markdown (news.embeds), which the page shows as a table:
+# left out of snippets. PostgreSQL's flag "n" makes ^ and $ match at each line ("\r": as
+# the admin's textarea posts it).
+SHORTCODE_LINE_SQL = r"^ {0,3}\[\[.*\]\][ \t\r]*$"
 
 
 def clean_query(raw):
@@ -376,7 +382,7 @@ def search_articles(query):
             rank=SearchRank(vector, ts_query),
             title_headline=SearchHeadline("title", ts_query, highlight_all=True, **markers),
             snippet_headline=SearchHeadline(
-                Concat("standfirst", Value("\n\n"), "body", output_field=TextField()),
+                Concat("standfirst", Value("\n\n"), _without_shortcodes("body"), output_field=TextField()),
                 ts_query,
                 max_words=40,
                 min_words=20,
@@ -385,6 +391,14 @@ def search_articles(query):
             ),
         )
         .order_by("-rank", "-published_at", "-pk")
+    )
+
+
+def _without_shortcodes(field_name):
+    """SQL for the Markdown in ``field_name`` without its shortcode lines."""
+    pattern = Value(SHORTCODE_LINE_SQL)
+    return Func(
+        F(field_name), pattern, Value(""), Value("gn"), function="REGEXP_REPLACE", output_field=TextField()
     )
 
 

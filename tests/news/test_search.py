@@ -7,9 +7,15 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from news import embeds
 from news.models import Article
 from news.selectors import START_SEL, STOP_SEL, highlight, mark_sentinels, query_terms
-from tests.athletics.factories import AthleteFactory, CountryFactory
+from tests.athletics.factories import (
+    AthleteFactory,
+    CompetitionEditionFactory,
+    CountryFactory,
+    DisciplineFactory,
+)
 
 from .factories import ArticleFactory
 
@@ -238,3 +244,35 @@ def test_postgresql_search_matches_word_forms(client, postgresql_only):
     article = ArticleFactory(title="Plain title", body="Three medals in three years.")
 
     assert found_articles(search(client, "medal")) == [article]
+
+
+# ---------- Results in stories ----------
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])  # as a browser posts the admin's textarea
+def test_a_snippet_shows_the_story_text_never_an_embeds_marker_or_shortcode(client, newline):
+    # The embed's shortcode is on the line the search term is next to: on PostgreSQL the
+    # snippet is cut from the Markdown, on SQLite from the stored HTML and its markers.
+    edition = CompetitionEditionFactory(slug="olympic-games-paris-2024")
+    DisciplineFactory(name="1500 m")
+    article = ArticleFactory(
+        title="A final to remember",
+        standfirst="Three medallists under 3:28.",
+        body=newline.join(
+            [
+                "The podium in Paris.",
+                "",
+                "[[results olympic-games-paris-2024 1500-m]]",
+                "",
+                "The podium again.",
+            ]
+        ),
+    )
+    assert embeds.embeds_in(article.body_html) == [("results", (edition.slug, "1500-m"))]
+
+    for query in ("podium", "paris"):
+        response = search(client, query)
+        assert found_articles(response) == [article]
+        snippet = str(found_articles(response)[0].snippet_html)
+        assert "embed" not in snippet and "[[" not in snippet and "1500-m" not in snippet, snippet
+        assert "podium" in snippet.lower() or "medallists" in snippet, snippet
