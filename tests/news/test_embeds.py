@@ -366,3 +366,29 @@ def test_many_embeds_cost_no_more_than_one_of_each(client, django_assert_max_num
         response = client.get(article.get_absolute_url())
     assert response.content.decode().count('class="embed embed--') == 27
     assert isinstance(Athlete.objects.first(), Athlete) and Record.objects.exists()
+
+
+# ---------------------------------------------------------------- everywhere else the story shows
+
+
+def test_no_page_or_feed_shows_a_marker_or_a_shortcode(client, paris):
+    """The body's markers are filled on the article page and in the feeds; the lists, the
+    home page, search, the sitemaps and the athlete's feeds show no body at all, or its
+    text without them (README, "Results in stories")."""
+    article = story(
+        "Paris words.\n\n" + ALL_EMBEDS.format(record=paris["record"].pk),
+        is_featured=True,
+        athletes=[paris["kerr"]],
+    )
+    urls = [
+        "/", "/news/", f"/news/section/{article.section.slug}/", article.get_absolute_url(),
+        "/search/?q=paris", "/feeds/latest/", "/feeds/latest/atom/",
+        f"/feeds/section/{article.section.slug}/", "/sitemap.xml", "/sitemap-articles.xml",
+        "/athletes/josh-kerr/", "/athletes/josh-kerr/feed/", "/athletes/josh-kerr/feed/atom/",
+    ]  # fmt: skip
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == HTTPStatus.OK, url
+        content = response.content.decode()
+        assert article.title in content or "sitemap" in url, url
+        assert "embed:" not in content and "[[" not in content, url

@@ -14,6 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from news.models import Article
+from tests.athletics.factories import (
+    AthleteFactory,
+    CompetitionEditionFactory,
+    DisciplineFactory,
+    ResultFactory,
+)
 
 from .factories import ARTICLE_INLINES, ArticleFactory
 from .test_queries import ARTICLE_BUDGET, _article_with_comments
@@ -117,6 +123,18 @@ def test_editor_sees_draft_with_banner_and_never_cache_headers(editor_client, ki
     assert f'href="/admin/news/article/{article.pk}/change/"' in html
     assert '<meta name="robots" content="noindex, nofollow">' in html
     assert_never_cached(response)
+
+
+@pytest.mark.parametrize("kind", ["draft", "scheduled"])
+def test_editor_previews_the_results_embeds_as_readers_will_see_them(editor_client, kind):
+    final = {"edition": CompetitionEditionFactory(slug="paris-2024"), "discipline": DisciplineFactory()}
+    ResultFactory(athlete=AthleteFactory(name="Cole Hocker"), position=1, mark=20765, **final)
+    article = ArticleFactory(body="Before.\n\n[[results paris-2024 1500-m]]\n\nAfter.", **UNPUBLISHED[kind])
+
+    html = editor_client.get(article.get_absolute_url()).text
+
+    assert 'class="embed embed--results"' in html and "Cole Hocker" in html and "3:27.65" in html
+    assert "<!--embed" not in html and "[[" not in html
 
 
 def test_editor_sees_scheduled_article_with_its_time(editor_client, settings):
