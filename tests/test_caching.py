@@ -36,7 +36,7 @@ from tests.news.factories import ArticleFactory, AuthorFactory, CommentFactory, 
 pytestmark = pytest.mark.django_db
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-PER_VISITOR = re.compile(rb'(name="csrfmiddlewaretoken" value|name="rendered_at" value)="[^"]*"')
+PER_VISITOR = re.compile(rb'name="(?:csrfmiddlewaretoken|rendered_at|form_token)" value="[^"]*"')
 
 
 def html(client, url):

@@ -27,9 +27,9 @@ FEEDS = ("/feeds/corrections/", "/feeds/corrections/atom/")
 
 
 def json_ld(html):
-    return [
-        json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
-    ]
+    """The page's NewsArticle JSON-LD (its other block is the BreadcrumbList), in a list."""
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return [data for data in map(json.loads, blocks) if data.get("@type") == "NewsArticle"]
 
 
 def days_ago(days):

@@ -42,7 +42,7 @@ from .test_queries import _article_with_comments
 
 pytestmark = pytest.mark.django_db
 
-PER_VISITOR = re.compile(rb'(name="csrfmiddlewaretoken" value|name="rendered_at" value)="[^"]*"')
+PER_VISITOR = re.compile(rb'name="(?:csrfmiddlewaretoken|rendered_at|form_token)" value="[^"]*"')
 REMOVED_TEXT = "Comment removed by its author"
 FAN = "Zebedee Quill"
 

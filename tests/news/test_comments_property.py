@@ -55,8 +55,10 @@ def test_any_text_in_any_field_is_never_a_500_nor_markup_on_the_page(
     page = response if response.status_code == HTTPStatus.BAD_REQUEST else client.get(url)
     html = page.content.decode()
     assert MARKER not in html
-    # The only script element the article page has is its JSON-LD.
-    assert len(re.findall(r"<script", html, re.IGNORECASE)) == 1
+    # The only script elements the article page has are its JSON-LD (the article and its
+    # breadcrumbs), none of them the fan's.
+    scripts = re.findall(r"<script[^>]*>", html, re.IGNORECASE)
+    assert scripts == ['<script type="application/ld+json">'] * 2
     assert not re.search(r"<(img|svg)\b", html, re.IGNORECASE)
     assert not re.search(r'href="javascript:', html, re.IGNORECASE)
 
