@@ -5,9 +5,16 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 # Tests whose outcome cannot depend on the database or the cache behind the site: a browser
 # (the same views, tested against PostgreSQL + Redis below it), the deploy files, the Makefile
-# and settings loaded in a subprocess. CI runs them in its first (SQLite) pass only, so the
-# whole run stays under 30 minutes (`-m "not once"` in .ci/run's second pass).
-ONCE = ("e2e", "deploy", "test_makefile.py", "test_settings.py", "test_focus_ring.py")
+# and settings loaded in a subprocess, the Nu Html Checker's run. CI runs them in its first
+# (SQLite) pass only, so the whole run stays under 30 minutes (`-m "not once"` in .ci/run's second pass).
+ONCE = (
+    "e2e",
+    "deploy",
+    "test_makefile.py",
+    "test_settings.py",
+    "test_focus_ring.py",
+    "test_html_validity.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):

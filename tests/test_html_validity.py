@@ -1,0 +1,159 @@
+"""Real pages are valid HTML (issue 13, "Must show"; issue 12's valid ``<time datetime>``):
+the demo content, plus on the Paris 2024 1500 m report (all four embeds) a correction,
+approved comments with a reply, a Podium pick and an edited comment, rendered by the views
+and checked by the Nu Html Checker (vnu.jar) in one Java run.
+
+The checker comes from npm (the ``vnu-jar`` package, pinned in .ci/run) and runs on Debian's
+Java. It is found through ``VNU_JAR`` or where .ci/run installs it. Outside CI a machine
+without Java or the jar skips this test; under CI=true a missing checker is a failure."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from athletics.models import Athlete
+from corrections.models import Correction
+from news import services
+from news.models import Article, Comment
+from notifications import tokens
+from notifications.services import athlete_follow_request
+from tests.news.factories import CommentFactory
+
+pytestmark = pytest.mark.django_db
+
+# .ci/run installs the pinned version here (`npm install --prefix`) and exports VNU_JAR.
+VNU_VERSION = "26.9.27"
+DEFAULT_JAR = (
+    Path.home() / ".cache/podium" / f"vnu-jar-{VNU_VERSION}" / "node_modules/vnu-jar/build/dist/vnu.jar"
+)
+REPORT = "/news/hocker-wins-olympic-1500-m-kerr-silver-in-british-record/"
+KERR = "/news/josh-kerr-world-champion-plan-for-paris/"
+FARAH = "/news/farah-sets-two-mile-world-indoor-best-in-birmingham/"
+
+
+@pytest.fixture(scope="module")
+def vnu():
+    """The command that runs the checker, or a skip (a failure under CI) saying what is missing."""
+    jar = Path(os.environ.get("VNU_JAR") or DEFAULT_JAR)
+    java = shutil.which("java")
+    missing = []
+    if not java:
+        missing.append("Java (apt-get install default-jre-headless)")
+    if not jar.is_file():
+        missing.append(
+            f"the Nu Html Checker at {jar} (npm install --no-save --ignore-scripts "
+            f"--prefix {DEFAULT_JAR.parents[3]} vnu-jar@{VNU_VERSION}, or set VNU_JAR)"
+        )
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Missing {' and '.join(missing)}: CI must install them (.ci/run).")
+        pytest.skip(f"Missing {' and '.join(missing)}")
+    return [java, "-Xss4m", "-jar", str(jar), "--errors-only", "--format", "json"]
+
+
+@pytest.fixture
+def site(settings):
+    """The demo content with a fully furnished article: all four embeds, a correction, a
+    comment thread with a reply, a Podium pick and an edited comment."""
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 0
+    settings.COMMENTS_MODERATION = "post"
+    call_command("load_demo", verbosity=0)
+    article = Article.objects.get(slug=REPORT.split("/")[2])
+    Correction.objects.create(
+        article=article,
+        text="An earlier version gave Kerr's time as 3:27.80; it was 3:27.79, a British record.",
+    )
+    first = CommentFactory(article=article, name="Morgan from Glasgow", body="What a final!\nStill shaking.")
+    CommentFactory(article=article, parent=first, name="Sam", body="Three men under 3:28 & a British record.")
+    CommentFactory(article=article, name="Alex <Leeds>", body="Podium-worthy <b>pick</b>.", is_pick=True)
+    edited = CommentFactory(article=article, name="Jo", body="Kerr was second.")
+    services.comment_edit(comment=edited, body="Kerr was second, in a British record.")
+    assert Comment.objects.get(pk=edited.pk).edited_at
+    # Comments closed on the other report: a fan's post comes back with its text.
+    Article.objects.filter(slug=FARAH.split("/")[2]).update(comments_open=False)
+    return article
+
+
+def pages(client, article):
+    """``{file name: HTML}`` of every kind of page a reader can land on, errors included."""
+    gets = {
+        "home": "/",
+        "news": "/news/",
+        "article-embeds-correction-comments": REPORT,
+        "article-demo-kerr": KERR,
+        "article-old-farah": FARAH,
+        "article-sorted-by-recommended": REPORT + "?sort=recommended",
+        "article-reply-form": f"{REPORT}?reply={article.comments.filter(parent=None).first().pk}",
+        "section": f"/news/section/{article.section.slug}/",
+        "corrections": "/corrections/",
+        "athletes": "/athletes/",
+        "athlete-with-chart": "/athletes/josh-kerr/",
+        "athlete-farah": "/athletes/mo-farah/",
+        "head-to-head": "/athletes/josh-kerr/vs/jakob-ingebrigtsen/",
+        "competitions": "/competitions/",
+        "edition": "/competitions/olympic-games-paris-2024/",
+        "medals": "/medals/",
+        "search": "/search/?q=Kerr",
+        "search-empty": "/search/?q=zzzznothing",
+        "house-rules": "/house-rules/",
+        "privacy": "/privacy/",
+        "not-found": "/no-such-page/",
+        "link-invalid": "/notifications/confirm/not-a-token/",
+    }
+    follow = athlete_follow_request(email="fan@example.com", athlete=Athlete.objects.get(slug="josh-kerr"))
+    gets["follow-confirm"] = f"/notifications/confirm/{tokens.confirm_token(follow.subscriber, follow)}/"
+    gets["unsubscribe"] = f"/notifications/unsubscribe/{tokens.unsubscribe_token(follow.subscriber)}/"
+    html = {}
+    for name, url in gets.items():
+        response = client.get(url)
+        expected = {"not-found": 404, "link-invalid": 400}.get(name, 200)
+        assert response.status_code == expected, (url, response.status_code)
+        html[name] = response.content.decode()
+    posts = {
+        # Each refused form comes back as a page of its own, with the errors beside the fields.
+        "comment-error-400": (REPORT, {"name": "", "body": ""}, 400),
+        "follow-error-400": ("/athletes/josh-kerr/", {"email": "not an address"}, 400),
+        "report-error-400": (f"{REPORT}report-error/", {"description": ""}, 400),
+        "comment-report-400": (f"{REPORT}comments/{article.comments.first().pk}/report/", {}, 400),
+        "comments-closed-403": (FARAH, {"name": "Sam", "body": "Hello"}, 403),
+    }
+    for name, (url, data, status) in posts.items():
+        response = client.post(url, data)
+        assert response.status_code == status, (url, response.status_code)
+        html[name] = response.content.decode()
+    # Django's CSRF failure page is ours (403_csrf.html).
+    response = Client(enforce_csrf_checks=True).post(REPORT, {"name": "Sam", "body": "Hello"})
+    assert response.status_code == 403
+    html["csrf-403"] = response.content.decode()
+    return html
+
+
+def test_real_pages_have_no_nu_html_checker_errors(vnu, site, client, tmp_path):
+    html = pages(client, site)
+    # The furnished article shows what it was furnished with (else the check proves less).
+    report = html["article-embeds-correction-comments"]
+    for sign in ("embed--results", "embed--h2h", "embed--athlete", "embed--record", "correction-"):
+        assert sign in report, sign
+    assert "Podium pick" in report and "edited" in report and "comment-list--replies" in report
+    assert "progression" in html["athlete-with-chart"] and "<svg" in html["athlete-with-chart"]
+
+    for name, text in html.items():
+        (tmp_path / f"{name}.html").write_text(text, encoding="utf-8")
+    files = sorted(str(path) for path in tmp_path.glob("*.html"))
+    # One Java run for every page: the checker takes seconds to start.
+    run = subprocess.run([*vnu, *files], capture_output=True, text=True, timeout=600)  # noqa: S603
+    messages = json.loads(run.stderr or run.stdout)["messages"]
+    errors = [
+        f"{Path(m.get('url', '?')).name}:{m.get('lastLine', '?')}: {m['type']}: {m['message']}"
+        f"\n    {m.get('extract', '').strip()}"
+        for m in messages
+        if m["type"] in ("error", "non-document-error") or m.get("subType") == "fatal"
+    ]
+    assert not errors, f"{len(errors)} Nu Html Checker errors in {len(files)} pages:\n" + "\n".join(errors)
+    assert run.returncode == 0
