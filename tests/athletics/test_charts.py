@@ -163,7 +163,7 @@ def test_profile_shows_an_accessible_svg_chart_and_seasons_bests(client, kerr_wi
     section = page[page.index('id="progression-heading"') : page.index('id="bests-heading"')]
     assert "<script" not in section and " style=" not in page
     # The data, for screen readers: every point in a visually hidden table.
-    hidden = re.search(r'<table class="visually-hidden">.*?</table>', page, re.S).group(0)
+    hidden = re.search(r'<div class="visually-hidden"><table>.*?</table></div>', page, re.S).group(0)
     assert "<caption>Josh Kerr's 1500 m marks on record, oldest first</caption>" in hidden
     assert hidden.count("<tr>") == 4 and "3:27.79 (best)" in hidden
     seasons = re.search(r'<table class="data-table season-bests">.*?</table>', page, re.S).group(0)

@@ -105,7 +105,8 @@ def test_the_progression_chart_reads_at_375_and_1280_px_in_both_schemes(
     chart.scroll_into_view_if_needed()
     box = chart.bounding_box()
     assert box["width"] >= min(width - 40, 300) * 0.9 and box["x"] >= 0 and box["x"] + box["width"] <= width
-    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # Against the width asked for: a phone's innerWidth grows to fit what overflows.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     # Drawn in the scheme's colours by the stylesheet (no style attribute: the CSP forbids them).
     line = page.locator(".chart__line").evaluate("e => getComputedStyle(e).stroke")
     label = page.locator(".chart__label").first.evaluate("e => getComputedStyle(e).fill")
