@@ -14,16 +14,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from athletics.models import Athlete
-from corrections.models import Correction
-from news import services
-from news.models import Article, Comment
+from news.models import Article
 from notifications import tokens
 from notifications.services import athlete_follow_request
-from tests.news.factories import CommentFactory
+from tests.furnished import REPORT, furnished_report
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +29,6 @@ VNU_VERSION = "26.9.27"
 DEFAULT_JAR = (
     Path.home() / ".cache/podium" / f"vnu-jar-{VNU_VERSION}" / "node_modules/vnu-jar/build/dist/vnu.jar"
 )
-REPORT = "/news/hocker-wins-olympic-1500-m-kerr-silver-in-british-record/"
 KERR = "/news/josh-kerr-world-champion-plan-for-paris/"
 FARAH = "/news/farah-sets-two-mile-world-indoor-best-in-birmingham/"
 
@@ -59,22 +55,8 @@ def vnu():
 
 @pytest.fixture
 def site(settings):
-    """The demo content with a fully furnished article: all four embeds, a correction, a
-    comment thread with a reply, a Podium pick and an edited comment."""
     settings.COMMENTS_CLOSE_AFTER_DAYS = 0
-    settings.COMMENTS_MODERATION = "post"
-    call_command("load_demo", verbosity=0)
-    article = Article.objects.get(slug=REPORT.split("/")[2])
-    Correction.objects.create(
-        article=article,
-        text="An earlier version gave Kerr's time as 3:27.80; it was 3:27.79, a British record.",
-    )
-    first = CommentFactory(article=article, name="Morgan from Glasgow", body="What a final!\nStill shaking.")
-    CommentFactory(article=article, parent=first, name="Sam", body="Three men under 3:28 & a British record.")
-    CommentFactory(article=article, name="Alex <Leeds>", body="Podium-worthy <b>pick</b>.", is_pick=True)
-    edited = CommentFactory(article=article, name="Jo", body="Kerr was second.")
-    services.comment_edit(comment=edited, body="Kerr was second, in a British record.")
-    assert Comment.objects.get(pk=edited.pk).edited_at
+    article = furnished_report()
     # Comments closed on the other report: a fan's post comes back with its text.
     Article.objects.filter(slug=FARAH.split("/")[2]).update(comments_open=False)
     return article
