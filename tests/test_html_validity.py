@@ -14,9 +14,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core import signing
 from django.test import Client
 
 from athletics.models import Athlete
+from news.comment_edits import EDIT_COOKIE, EDIT_SALT
 from news.models import Article
 from notifications import tokens
 from notifications.services import athlete_follow_request
@@ -109,6 +111,22 @@ def pages(client, article):
         response = client.post(url, data)
         assert response.status_code == status, (url, response.status_code)
         html[name] = response.content.decode()
+    # A fan's own comment, in the edit window: its edit and delete controls, the edit page.
+    own = article.comments.get(name="Jo")
+    client.cookies[EDIT_COOKIE] = signing.dumps(
+        {"c": {str(own.pk): int(own.created_at.timestamp())}}, salt=EDIT_SALT
+    )
+    edit = f"{REPORT}comments/{own.pk}/edit/"
+    for name, response in (
+        ("article-own-comment", client.get(REPORT)),
+        ("comment-edit", client.get(edit)),
+        ("comment-edit-400", client.post(edit, {"body": ""})),
+    ):
+        assert response.status_code == (400 if name.endswith("400") else 200), name
+        html[name] = response.content.decode()
+    assert (
+        f'action="{edit}"' in html["article-own-comment"] or f'href="{edit}"' in html["article-own-comment"]
+    )
     # Django's CSRF failure page is ours (403_csrf.html).
     response = Client(enforce_csrf_checks=True).post(REPORT, {"name": "Sam", "body": "Hello"})
     assert response.status_code == 403

@@ -17,8 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def furnished(live_server, settings):
     settings.COMMENTS_CLOSE_AFTER_DAYS = 0
-    furnished_report()
-    return live_server.url
+    article = furnished_report()
+    return live_server.url, article.comments.filter(parent=None).earliest("pk").pk
 
 
 def violations(page):
@@ -42,11 +42,13 @@ def test_article_with_embeds_and_profile_with_charts_have_no_axe_violations(
     )
     page = context.new_page()
     shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    url, first_comment = furnished
     found = {}
-    for name, path in (("article", REPORT), ("profile", PROFILE)):
-        page.goto(furnished + path)
+    pages = (("article", REPORT), ("reply-form", f"{REPORT}?reply={first_comment}"), ("profile", PROFILE))
+    for name, path in pages:
+        page.goto(url + path)
         # What is checked is there: the embeds, the correction, the thread; the charts.
-        if name == "article":
+        if name != "profile":
             assert page.locator(".embed").count() == 4
             assert page.get_by_text("Correction,").first.is_visible()
             assert page.locator(".comment-list--replies").count() == 1
@@ -55,7 +57,9 @@ def test_article_with_embeds_and_profile_with_charts_have_no_axe_violations(
         # Against the width asked for: a phone widens its layout viewport (innerWidth) to fit
         # whatever overflows, so innerWidth alone would hide the overflow it is meant to find.
         assert page.evaluate("document.documentElement.scrollWidth") <= width, name
-        found[name] = violations(page)
         page.screenshot(path=str(shots / f"{name}-{width}-{scheme}.png"), full_page=True)
+        # The folded forms (report an error, report a comment, follow) are checked open too.
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true })")
+        found[name] = violations(page)
     context.close()
-    assert found == {"article": [], "profile": []}
+    assert found == {"article": [], "reply-form": [], "profile": []}
