@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 from django.core import signing
-from django.test import Client
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
+from django.urls import resolve
 
 from athletics.models import Athlete
+from config import errors
 from news.comment_edits import EDIT_COOKIE, EDIT_SALT
 from news.models import Article
 from notifications import tokens
@@ -127,6 +130,14 @@ def pages(client, article):
     assert (
         f'action="{edit}"' in html["article-own-comment"] or f'href="{edit}"' in html["article-own-comment"]
     )
+    # The pages for when our side fails, rendered as their handlers render them: the 500,
+    # the 503 offering to send a fan's comment again, and the admin's sign-in lock-out.
+    request = RequestFactory().post(REPORT, {"name": "Sam", "body": "Kept <text> & all"})
+    request.resolver_match = resolve(REPORT)
+    html["server-error-500"] = errors.server_error(RequestFactory().get(REPORT)).content.decode()
+    html["unavailable-503"] = errors.unavailable_response(request).content.decode()
+    assert "Kept &lt;text&gt; &amp; all" in html["unavailable-503"]
+    html["account-locked"] = render_to_string("account_locked.html", request=RequestFactory().get("/"))
     # Django's CSRF failure page is ours (403_csrf.html).
     response = Client(enforce_csrf_checks=True).post(REPORT, {"name": "Sam", "body": "Hello"})
     assert response.status_code == 403
