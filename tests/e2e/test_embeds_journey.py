@@ -49,7 +49,7 @@ def test_an_article_shows_each_embed_and_fits_the_screen(screen, demo):
     record = body.get_by_role("region", name="1500 m Olympic Games record")
     assert "3:27.65" in record.inner_text() and "Standing since 2024" in record.inner_text()
 
-    overflow = screen.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    overflow = screen.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page is {overflow}px wider than the screen"
     # Each table stays inside its embed (scrolling in its own container if ever wider).
     escaping = screen.evaluate(

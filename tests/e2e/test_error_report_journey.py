@@ -29,7 +29,7 @@ def serious_violations(page):
 
 
 def no_horizontal_scroll(page):
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
 
 
 def test_reader_reports_an_error_on_a_phone(phone_page, live_server):

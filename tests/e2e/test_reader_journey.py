@@ -45,7 +45,9 @@ def test_reader_follows_the_kerr_story_to_his_profile(page, demo):
 def test_page_fits_a_phone_screen_without_sideways_scrolling(phone_page, demo, path):
     response = phone_page.goto(demo + path)
     assert response.status == 200
-    overflow = phone_page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    overflow = phone_page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     assert overflow <= 0, f"{path} is {overflow}px wider than a 375px screen"
 
 
