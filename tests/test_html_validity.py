@@ -31,9 +31,8 @@ pytestmark = pytest.mark.django_db
 
 # .ci/run installs the pinned version here (`npm install --prefix`) and exports VNU_JAR.
 VNU_VERSION = "26.9.27"
-DEFAULT_JAR = (
-    Path.home() / ".cache/podium" / f"vnu-jar-{VNU_VERSION}" / "node_modules/vnu-jar/build/dist/vnu.jar"
-)
+VNU_PREFIX = Path.home() / ".cache/podium" / f"vnu-jar-{VNU_VERSION}"
+DEFAULT_JAR = VNU_PREFIX / "node_modules/vnu-jar/build/dist/vnu.jar"
 KERR = "/news/josh-kerr-world-champion-plan-for-paris/"
 FARAH = "/news/farah-sets-two-mile-world-indoor-best-in-birmingham/"
 
@@ -49,7 +48,7 @@ def vnu():
     if not jar.is_file():
         missing.append(
             f"the Nu Html Checker at {jar} (npm install --no-save --ignore-scripts "
-            f"--prefix {DEFAULT_JAR.parents[3]} vnu-jar@{VNU_VERSION}, or set VNU_JAR)"
+            f"--prefix {VNU_PREFIX} vnu-jar@{VNU_VERSION}, or set VNU_JAR)"
         )
     if missing:
         if os.environ.get("CI") == "true":
@@ -168,3 +167,9 @@ def test_real_pages_have_no_nu_html_checker_errors(vnu, site, client, tmp_path):
     ]
     assert not errors, f"{len(errors)} Nu Html Checker errors in {len(files)} pages:\n" + "\n".join(errors)
     assert run.returncode == 0
+
+
+def test_ci_installs_the_checker_version_this_test_names():
+    ci = (Path(__file__).resolve().parents[1] / ".ci/run").read_text()
+    assert f"VNU_VERSION={VNU_VERSION}\n" in ci
+    assert "npm install --no-save --ignore-scripts" in ci and '"vnu-jar@$VNU_VERSION"' in ci
