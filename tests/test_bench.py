@@ -219,6 +219,10 @@ def test_generate_bench_data_writes_the_rows_asked_for_with_derived_fields_set()
     bench_article = Article.objects.published().get(slug=BENCH_ARTICLE_SLUG)
     assert bench_article.comments.approved().count() == 20
     assert bench_article.comments.approved().filter(parent__isnull=False).exists()
+    # The measured article embeds the four kinds of results, as the demo's staff report does.
+    assert [kind for kind, *_ in embeds.embeds_in(bench_article.body_html)] == [
+        "results", "h2h", "athlete", "record",
+    ]  # fmt: skip
     # Replies answer a top-level comment of their own article.
     replies = Comment.objects.filter(parent__isnull=False)
     assert not replies.exclude(parent__article=F("article")).exists()
