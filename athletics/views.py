@@ -12,11 +12,13 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from core import ratelimit
 from core.cache import ATHLETICS, NEWS, cache_page
+from core.origin import same_origin
 from core.structured_data import breadcrumb_list
 from news.client import client_hash
 from notifications import services as notifications
@@ -117,8 +119,15 @@ FOLLOW_MESSAGE = (
     "Almost done: we are emailing {email} a link to confirm following {name}. Nothing is sent about "
     "{name} until you open it (it works for 48 hours)."
 )
+FOREIGN_POST_MESSAGE = (
+    "This form was not sent from {site}'s own page, so nothing was done. Please use the form on this page."
+)
 
 
+# The follow form checks where its POST came from (core.origin) instead of a CSRF token: the
+# profile is then the same bytes for every visitor, with no cookie to set on every view (a
+# token and its cookie cost more than the rest of a cached answer: README, "Follow an athlete").
+@method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(cache_page(ATHLETICS, NEWS), name="dispatch")  # the profile lists articles too
 class AthleteDetailView(DetailView):
     """An athlete's profile: bio, facts, progression charts and season's bests, medal
@@ -151,7 +160,8 @@ class AthleteDetailView(DetailView):
         return context
 
     def post(self, request, *args, **kwargs):
-        """``POST /athletes/<slug>/``: "Follow by email". 303 back to the profile with a
+        """``POST /athletes/<slug>/``: "Follow by email". 403 with the page and the address
+        kept when another site's page sent it (``core.origin``). 303 back to the profile with a
         message (the same words whether the address is new, waiting or already following, so
         the form tells no one who follows whom); 400 with the page and the address kept when
         it is not one; 429 with Retry-After past FOLLOW_RATE posts from one client. A filled
@@ -159,6 +169,10 @@ class AthleteDetailView(DetailView):
         way and stores nothing."""
         athlete = self.object = get_object_or_404(self.get_queryset(), slug=kwargs["slug"])
         form = FollowForm(request.POST)
+        if not same_origin(request):
+            form.is_valid()
+            form.add_error(None, FOREIGN_POST_MESSAGE.format(site=settings.SITE_NAME))
+            return self.follow_refused(form, status=403)
         if not form.is_valid():
             return self.follow_refused(form, status=400)
         wait = ratelimit.hit("follow", client_hash(request), ratelimit.parse_rates(settings.FOLLOW_RATE))
