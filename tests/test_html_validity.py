@@ -108,9 +108,13 @@ def pages(client, article):
         "report-error-400": (f"{REPORT}report-error/", {"description": ""}, 400),
         "comment-report-400": (f"{REPORT}comments/{article.comments.first().pk}/report/", {}, 400),
         "comments-closed-403": (FARAH, {"name": "Sam", "body": "Hello"}, 403),
+        "follow-foreign-403": ("/athletes/josh-kerr/", {"email": "fan@example.com"}, 403),
     }
     for name, (url, data, status) in posts.items():
-        response = client.post(url, data)
+        # Sent from our own pages, as a browser says (the follow form checks it: core.origin),
+        # but the follow form sent from elsewhere.
+        origin = "https://evil.example" if name == "follow-foreign-403" else "http://testserver"
+        response = client.post(url, data, HTTP_ORIGIN=origin)
         assert response.status_code == status, (url, response.status_code)
         html[name] = response.content.decode()
     # A fan's own comment, in the edit window: its edit and delete controls, the edit page.
