@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from core.admin_filters import QueueStatusFilter
+
 from .models import Correction, ErrorReport
 from .services import error_report_set_status
 
@@ -38,31 +40,11 @@ class CorrectionAdmin(admin.ModelAdmin):
         return Truncator(obj.text).words(16)
 
 
-class ErrorReportStatusFilter(admin.SimpleListFilter):
+class ErrorReportStatusFilter(QueueStatusFilter):
     """Defaults to the queue: open reports."""
 
-    title = "status"
-    parameter_name = "status__exact"
-
-    def lookups(self, request, model_admin):
-        return [("all", "All"), *ErrorReport.Status.choices]
-
-    def choices(self, changelist):
-        value = self.value() or ErrorReport.Status.OPEN
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": value == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or ErrorReport.Status.OPEN
-        if value == "all":
-            return queryset
-        if value not in ErrorReport.Status.values:
-            return queryset.none()
-        return queryset.filter(status=value)
+    statuses = ErrorReport.Status
+    default = ErrorReport.Status.OPEN
 
 
 @admin.register(ErrorReport)

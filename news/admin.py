@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from core import cache
+from core.admin_filters import QueueStatusFilter
 from corrections.admin import CorrectionInline
 from notifications.services import replies_published
 
@@ -238,31 +239,11 @@ class ArticleAdmin(admin.ModelAdmin):
         update_and_log(self, request, queryset.filter(is_featured=True), "unfeatured", is_featured=False)
 
 
-class CommentStatusFilter(admin.SimpleListFilter):
+class CommentStatusFilter(QueueStatusFilter):
     """Defaults to the moderation queue: pending comments."""
 
-    title = "status"
-    parameter_name = "status__exact"
-
-    def lookups(self, request, model_admin):
-        return [("all", "All"), *Comment.Status.choices]
-
-    def choices(self, changelist):
-        value = self.value() or Comment.Status.PENDING
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": value == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or Comment.Status.PENDING
-        if value == "all":
-            return queryset
-        if value not in Comment.Status.values:
-            return queryset.none()
-        return queryset.filter(status=value)
+    statuses = Comment.Status
+    default = Comment.Status.PENDING
 
 
 @admin.register(Comment)
