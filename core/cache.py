@@ -329,13 +329,14 @@ def _entry(request, response, url, query):
     ):
         return None
     headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-    # Kept split at its holes (text, hole name, text…): a hit only joins.
-    return tuple(HOLE.split(body)), hashlib.blake2b(body, digest_size=12).hexdigest(), headers
+    # Kept split at its holes (text, hole, text…), the holes read once: a hit only fills and joins.
+    parts = tuple(HOLE.split(body))
+    return parts, _holes_of(parts), hashlib.blake2b(body, digest_size=12).hexdigest(), headers
 
 
 def _respond(request, entry):
-    parts, digest, headers = entry
-    response = HttpResponse(_fill(parts, request), headers=headers)
+    parts, holes, digest, headers = entry
+    response = HttpResponse(_fill(parts, holes, request), headers=headers)
     response.visitor_filled = True
     # The holes are filled from the visitor's cookies: their copy is theirs alone.
     visitor = _digest(request.META.get("HTTP_COOKIE", "")) if len(parts) > 1 else ""
@@ -362,20 +363,45 @@ class VisitorMiddleware:
         if response.get("Content-Type", "").startswith("text/html"):
             parts = HOLE.split(response.content)
             if len(parts) > 1:
-                response.content = _fill(parts, request)
+                response.content = _fill(parts, _holes_of(parts), request)
         return response
 
 
-def _fill(parts, request):
-    """``parts`` (text, hole, text…) joined, each hole ("name" or "name:argument") filled for
-    this visitor once."""
-    if len(parts) == 1:
+def _holes_of(parts):
+    """The distinct holes of ``parts`` (text, hole, text…) by name: ``((name, ((hole,
+    argument or ""), …)), …)``."""
+    by_name = {}
+    for hole in dict.fromkeys(parts[1::2]):
+        name, _, argument = hole.decode().partition(":")
+        by_name.setdefault(name, []).append((hole, argument))
+    return tuple((name, tuple(holes)) for name, holes in by_name.items())
+
+
+def _fill(parts, holes, request):
+    """``parts`` joined, each distinct hole filled for this visitor once. A hole function
+    marked ``needs_cookie`` is not called for a visitor without that cookie (empty for them:
+    the article page has an "own comment" hole per comment, for the few who posted one)."""
+    if not holes:
         return parts[0]
-    parts, filled = list(parts), {}
-    for index in range(1, len(parts), 2):
-        hole = parts[index]
-        if hole not in filled:
-            name, *argument = hole.decode().split(":")
-            filled[hole] = str(_holes[name](request, *argument)).encode()
-        parts[index] = filled[hole]
-    return b"".join(parts)
+    filled, cookies = {}, request.COOKIES
+    for name, instances in holes:
+        function = _holes[name]
+        cookie = getattr(function, "needs_cookie", None)
+        if cookie is not None and cookie not in cookies:
+            filled.update(dict.fromkeys((hole for hole, _argument in instances), b""))
+            continue
+        for hole, argument in instances:
+            filled[hole] = str(function(request, argument) if argument else function(request)).encode()
+    joined = list(parts)
+    joined[1::2] = map(filled.__getitem__, parts[1::2])
+    return b"".join(joined)
+
+
+def needs_cookie(cookie):
+    """Mark a hole function as empty for every visitor without ``cookie``."""
+
+    def decorator(function):
+        function.needs_cookie = cookie
+        return function
+
+    return decorator

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 
+from core.visitor import signed_moment
 from news.forms import validate_no_surrogates
 from news.text import clean_body
 
@@ -16,8 +17,7 @@ TOKEN_SALT = "corrections.report.rendered_at"  # noqa: S105 - a salt, not a pass
 
 def report_token(article_pk, *, at=None):
     """The report form's signed ``form_token``: ``"<article pk>:<Unix time>"``."""
-    at = time.time() if at is None else at
-    return signing.Signer(salt=TOKEN_SALT).sign(f"{article_pk}:{int(at)}")
+    return signed_moment(TOKEN_SALT, article_pk, at=at)
 
 
 def read_report_token(token):

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core import signing
 from django.template.defaultfilters import pluralize
 
+from core.visitor import signed_moment
+
 from . import embeds, text
 from .images import ACCEPTED, validate_image
 from .models import Article, Author, Comment, CommentReport
@@ -93,8 +95,7 @@ class ArticleAdminForm(ImageWithTextMixin, forms.ModelForm):
 def rendered_at_token(article_pk, *, at=None):
     """The comment form's signed ``rendered_at``: ``"<article pk>:<Unix time>"`` for the form
     of that article, rendered at ``at`` (now by default)."""
-    at = time.time() if at is None else at
-    return signing.Signer(salt=RENDERED_AT_SALT).sign(f"{article_pk}:{int(at)}")
+    return signed_moment(RENDERED_AT_SALT, article_pk, at=at)
 
 
 def read_rendered_at(token):
