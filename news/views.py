@@ -138,7 +138,6 @@ class AuthorArticleListView(ArticleListMixin, ListView):
     extra_context = {"list_kind": "author"}
 
 
-@method_decorator(cache_page(NEWS, ATHLETICS, "comments:{slug}", "story-age:{slug}"), name="dispatch")
 class ArticleDetailView(DetailView):
     """/news/<slug>/: one published article with its athletes, editions and comments.
 
@@ -151,6 +150,14 @@ class ArticleDetailView(DetailView):
     template_name = "news/article_detail.html"
     context_object_name = "article"
     preview_permission = "news.change_article"
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        """The view function, cached (core.cache). Decorated here, once: ``method_decorator``
+        on ``dispatch`` would apply ``cache_page`` again on every request, and a hit now skips
+        making the view's instance too."""
+        cached = cache_page(NEWS, ATHLETICS, "comments:{slug}", "story-age:{slug}")
+        return cached(super().as_view(**initkwargs))
 
     def can_preview(self):
         """Whether the user may see unpublished articles (no query for anonymous readers)."""
