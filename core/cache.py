@@ -64,6 +64,7 @@ _changes_at = {}  # scope -> function () -> the next moment its content changes 
 # (the object's key) -> its next moment of change, or None.
 _changes_at_each = {}
 _holes = {}  # name -> function (request[, argument]) -> HTML
+_hole_cookies = {}  # name -> the cookie without which the hole is empty (not asked)
 
 
 def _digest(*parts):
@@ -187,7 +188,8 @@ def connect():
                 _changes_at_each[scope.partition(":")[0]] = function
             else:
                 _changes_at[scope] = function
-        _holes.update(declared.get("holes", {}))
+        for name, hole in declared.get("holes", {}).items():
+            _holes[name], _hole_cookies[name] = hole if isinstance(hole, tuple) else (hole, None)
     post_migrate.connect(
         _after_migrate, sender=apps.get_app_config("core"), dispatch_uid="page-cache-migrate"
     )
@@ -378,15 +380,15 @@ def _holes_of(parts):
 
 
 def _fill(parts, holes, request):
-    """``parts`` joined, each distinct hole filled for this visitor once. A hole function
-    marked ``needs_cookie`` is not called for a visitor without that cookie (empty for them:
-    the article page has an "own comment" hole per comment, for the few who posted one)."""
+    """``parts`` joined, each distinct hole filled for this visitor once. A hole declared
+    with a cookie (``"name": (function, cookie)``) is empty for a visitor without that cookie,
+    and its function not called: the article page has an "own comment" hole per comment,
+    for the few who posted one."""
     if not holes:
         return parts[0]
     filled, cookies = {}, request.COOKIES
     for name, instances in holes:
-        function = _holes[name]
-        cookie = getattr(function, "needs_cookie", None)
+        function, cookie = _holes[name], _hole_cookies.get(name)
         if cookie is not None and cookie not in cookies:
             filled.update(dict.fromkeys((hole for hole, _argument in instances), b""))
             continue
@@ -395,13 +397,3 @@ def _fill(parts, holes, request):
     joined = list(parts)
     joined[1::2] = map(filled.__getitem__, parts[1::2])
     return b"".join(joined)
-
-
-def needs_cookie(cookie):
-    """Mark a hole function as empty for every visitor without ``cookie``."""
-
-    def decorator(function):
-        function.needs_cookie = cookie
-        return function
-
-    return decorator

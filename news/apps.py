@@ -26,7 +26,8 @@ class NewsConfig(AppConfig):
             "changes_at": {NEWS: selectors.next_change, "story-age:{slug}": selectors.age_warning_changes_at},
             "holes": {
                 "rendered_at": comment_views.rendered_at_hole,
-                "commenter_name": comment_views.remembered_name_attribute,
-                "own_comment": comment_edits.own_comment_controls,
+                # With the cookie without which they are empty: not asked for anyone else.
+                "commenter_name": (comment_views.remembered_name_attribute, comment_views.COMMENTER_COOKIE),
+                "own_comment": (comment_edits.own_comment_controls, comment_edits.EDIT_COOKIE),
             },
         }

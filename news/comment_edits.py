@@ -28,7 +28,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import ratelimit
-from core.cache import needs_cookie
 from core.visitor import csrf_input
 
 from . import services
@@ -115,11 +114,11 @@ def grant_edit(request, response, comment):
     )
 
 
-@needs_cookie(EDIT_COOKIE)
 def own_comment_controls(request, comment_pk):
     """The Edit and Delete controls of a comment this browser may still change (the
     ``{% visitor "own_comment" comment.pk %}`` hole of each comment on the shared article
-    page); "" for every other visitor, who are not asked (``needs_cookie``)."""
+    page), declared with its cookie in ``NewsConfig.page_cache()``: visitors without it are
+    not asked."""
     posted = own_comments(request).get(int(comment_pk))
     match = getattr(request, "resolver_match", None)
     slug = match.kwargs.get("slug") if match else None

@@ -26,7 +26,6 @@ from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
 from core import ratelimit
-from core.cache import needs_cookie
 from core.templatetags.visitor import visitor
 
 from . import comment_edits, selectors, services
@@ -170,7 +169,6 @@ def recommendation_scopes(recommendation, created):
     return comment_scopes(recommendation.comment, False)
 
 
-@needs_cookie(COMMENTER_COOKIE)
 def remembered_name_attribute(request):
     """The remembered name, escaped for the name field's value (a ``{% visitor %}`` hole)."""
     return escape(remembered_name(request))

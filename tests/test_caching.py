@@ -354,6 +354,36 @@ def test_a_hole_with_an_argument_is_filled_for_each_request_on_a_miss_and_a_hit(
     assert calls == [("ana", "42"), ("ana", "five-k_2"), ("bo", "42"), ("bo", "five-k_2")]
 
 
+def test_a_hole_declared_with_a_cookie_is_empty_and_not_asked_without_it(rf, monkeypatch):
+    from django.http import HttpResponse
+    from django.template import engines
+
+    calls = []
+
+    def mine(request, argument):
+        calls.append(argument)
+        return f"yours:{argument}"
+
+    monkeypatch.setitem(page_cache._holes, "mine", mine)
+    monkeypatch.setitem(page_cache._hole_cookies, "mine", "podium_mine")
+    template = engines["django"].from_string(
+        '{% load visitor %}<link rel="canonical" href="https://podium.example/probe/">'
+        '{% visitor "mine" 1 %}|{% visitor "mine" 2 %}|{% visitor "mine" 1 %}'
+    )
+
+    @page_cache.cache_page("news")
+    def view(request):
+        return HttpResponse(template.render({}, request))
+
+    stranger = view(rf.get("/probe/")).content.decode()  # a miss
+    again = view(rf.get("/probe/")).content.decode()  # a hit
+    poster = view(rf.get("/probe/", HTTP_COOKIE="podium_mine=1")).content.decode()
+
+    assert stranger.endswith(">||") and again.endswith(">||")
+    assert poster.endswith(">yours:1|yours:2|yours:1")
+    assert calls == ["1", "2"]  # asked only for the visitor with the cookie, each hole once
+
+
 @pytest.mark.parametrize("argument", ["4-->x", "a b", "<b>", "42:7", ""])
 def test_a_hole_argument_that_could_end_or_fake_the_marker_is_refused(argument):
     from core.templatetags.visitor import visitor
