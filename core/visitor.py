@@ -1,13 +1,10 @@
 """The per-visitor parts every page may have, filled into its ``{% visitor %}`` holes on
 each response (``core.cache``)."""
 
-import functools
 import secrets
-import time
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.core import signing
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.template.loader import render_to_string
 from django.utils.html import format_html
@@ -45,21 +42,6 @@ def csrf_token(request):
     mask = _random_digits()
     cipher = (CSRF_ALLOWED_CHARS[(s + m) % _BASE] for s, m in zip(secret, mask, strict=True))
     return "".join(CSRF_ALLOWED_CHARS[m] for m in mask) + "".join(cipher)
-
-
-def signed_moment(salt, article_pk, *, at=None):
-    """``"<article pk>:<Unix time>"`` signed with ``salt``: the token a form on an article
-    page carries to say which article's page it came from and when that page was built (the
-    comment form's ``rendered_at``, the report form's ``form_token``). Signed once per second,
-    article and form: every visitor in that second is given the same token, as it says when
-    the page was built, not for whom."""
-    at = time.time() if at is None else at
-    return _sign(settings.SECRET_KEY, salt, f"{article_pk}:{int(at)}")
-
-
-@functools.lru_cache(maxsize=256)
-def _sign(key, salt, value):
-    return signing.Signer(key=key, salt=salt).sign(value)
 
 
 def csrf_input(request):

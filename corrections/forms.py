@@ -4,9 +4,8 @@ import time
 
 from django import forms
 from django.conf import settings
-from django.core import signing
 
-from core.visitor import signed_moment
+from core.form_tokens import check_moment, read_moment, signed_moment
 from news.forms import validate_no_surrogates
 from news.text import clean_body
 
@@ -22,11 +21,7 @@ def report_token(article_pk, *, at=None):
 
 def read_report_token(token):
     """``(article pk as text, Unix time)``; BadSignature when missing, forged or malformed."""
-    try:
-        article_pk, at = signing.Signer(salt=TOKEN_SALT).unsign(token).split(":")
-        return article_pk, int(at)
-    except ValueError:
-        raise signing.BadSignature("malformed report token") from None
+    return read_moment(TOKEN_SALT, token)
 
 
 class ErrorReportForm(forms.Form):
@@ -79,26 +74,8 @@ class ErrorReportForm(forms.Form):
     def clean_form_token(self):
         """Refused when missing or forged, made for another article, or older than
         COMMENTS_FORM_MAX_AGE_HOURS: a collected token cannot be replayed for ever."""
-        token = self.cleaned_data.get("form_token") or ""
-        try:
-            article_pk, at = read_report_token(token)
-        except signing.BadSignature:
-            raise forms.ValidationError(
-                "This form had expired or was changed on its way to us. Please send your report again.",
-                code="rendered_at",
-            ) from None
-        if article_pk != str(self.article.pk):
-            raise forms.ValidationError(
-                "This form was made for another article. Please send your report from that article.",
-                code="rendered_at_article",
-            )
-        hours = settings.COMMENTS_FORM_MAX_AGE_HOURS
-        if time.time() - at > hours * 60 * 60:
-            raise forms.ValidationError(
-                f"This form was open for more than {hours} hours. Please send your report again.",
-                code="rendered_at_expired",
-            )
-        return at
+        token = self.cleaned_data.get("form_token")
+        return check_moment(TOKEN_SALT, token, self.article, what="report", again_from="from that article")
 
     def looks_like_a_bot(self):
         """A filled honeypot, or a report sent faster than a person types."""

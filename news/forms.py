@@ -6,9 +6,8 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.template.defaultfilters import pluralize
 
-from core.visitor import signed_moment
+from core.form_tokens import check_moment, read_moment, signed_moment
 
 from . import embeds, text
 from .images import ACCEPTED, validate_image
@@ -101,11 +100,7 @@ def rendered_at_token(article_pk, *, at=None):
 def read_rendered_at(token):
     """``(article pk as text, Unix time)`` of a ``rendered_at`` token; BadSignature when it is
     missing, forged or malformed."""
-    try:
-        article_pk, at = signing.Signer(salt=RENDERED_AT_SALT).unsign(token).split(":")
-        return article_pk, int(at)
-    except ValueError:  # never for a token we signed: refused like a forged one all the same
-        raise signing.BadSignature("malformed rendered_at") from None
+    return read_moment(RENDERED_AT_SALT, token)
 
 
 def validate_no_surrogates(value):
@@ -195,25 +190,7 @@ class CommentForm(forms.Form):
         token cannot be collected once and replayed). The page re-renders with a fresh one,
         so the fan only has to send again."""
         token = self.cleaned_data.get("rendered_at") or ""
-        try:
-            article_pk, at = read_rendered_at(token)
-        except signing.BadSignature:
-            raise forms.ValidationError(
-                "This form had expired or was changed on its way to us. Please send your comment again.",
-                code="rendered_at",
-            ) from None
-        if article_pk != str(self.article.pk):
-            raise forms.ValidationError(
-                "This form was made for another article. Please send your comment again from this one.",
-                code="rendered_at_article",
-            )
-        hours = settings.COMMENTS_FORM_MAX_AGE_HOURS
-        if time.time() - at > hours * 60 * 60:
-            raise forms.ValidationError(
-                f"This form was open for more than {hours} hour{pluralize(hours)}. "
-                "Please send your comment again.",
-                code="rendered_at_expired",
-            )
+        check_moment(RENDERED_AT_SALT, token, self.article, what="comment", again_from="again from this one")
         return token
 
     def clean(self):

@@ -13,7 +13,8 @@ from django.middleware.csrf import (
     _unmask_cipher_token,
 )
 
-from core.visitor import csrf_input, csrf_token, signed_moment
+from core.form_tokens import signed_moment
+from core.visitor import csrf_input, csrf_token
 
 
 def _view(request):
