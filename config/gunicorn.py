@@ -25,8 +25,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # the formatters below are imported from the project
+if str(ROOT) not in sys.path:  # the logging configuration below is the project's
     sys.path.insert(0, str(ROOT))
+
+from config.logging import FORMATTERS, stdout_handler  # noqa: E402 (once the project is importable)
 
 wsgi_app = "config.wsgi:application"
 timeout = 30
@@ -41,21 +43,8 @@ logconfig_dict = {
         "request_id": {"()": "config.logging.RequestIdFilter"},
         "access": {"()": "config.logging.GunicornAccessFilter"},
     },
-    "formatters": {"line": {"()": "config.logging.LineFormatter"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "line",
-            "filters": ["request_id"],
-        },
-        "access": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "line",
-            "filters": ["access"],
-        },
-    },
+    "formatters": FORMATTERS,
+    "handlers": {"console": stdout_handler("request_id"), "access": stdout_handler("access")},
     "root": {"level": "INFO", "handlers": ["console"]},
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},

@@ -72,6 +72,18 @@ def install_record_factory():
         logging.setLogRecordFactory(_make_record)
 
 
+# The shape both logging configurations share, Django's LOGGING (settings) and gunicorn's
+# logconfig_dict (config/gunicorn.py): one ``LineFormatter`` line per record on stdout.
+FORMATTERS = {"line": {"()": "config.logging.LineFormatter"}}
+
+
+def stdout_handler(*filters):
+    """A handler writing each record as one line to stdout, through ``filters`` (names of
+    filters in the same configuration)."""
+    handler = {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "line"}
+    return {**handler, "filters": [*filters]}
+
+
 class RequestIdFilter(logging.Filter):
     """Makes sure ``record.request_id`` is set (the record factory installed when this
     filter is configured sets it at creation, in the thread that logged)."""

@@ -17,6 +17,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 
+from config.logging import FORMATTERS, stdout_handler
 from config.static_headers import add_security_headers as add_static_security_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -319,14 +320,9 @@ LOGGING = {
         "skip_circuit_open": {"()": "config.redis.SkipCircuitOpenRecords"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
-    "formatters": {"line": {"()": "config.logging.LineFormatter"}},
+    "formatters": FORMATTERS,
     "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "line",
-            "filters": ["request_id"],
-        },
+        "console": stdout_handler("request_id"),
         # Unhandled errors mailed to ADMINS (none: nothing sent), at most one mail per error
         # and place every few minutes (config/logging.py, README "Monitoring").
         "mail_admins": {
