@@ -219,20 +219,27 @@ def outbox_send_due(*, limit: int = 500) -> SendReport:
 # ---------------------------------------------------------------- subscriptions
 
 
-def _queue_confirmation(subscriber, thread):
+def _queue_confirm_mail(subscriber, token, *, subject, template, kind, **context):
+    """A mail asking ``subscriber`` to confirm (link ``token``, valid CONFIRM_MAX_AGE), with
+    its one-click unsubscribe link and headers; ``context`` for the ``template``."""
     url, headers = unsubscribe_headers(subscriber)
-    context = {
-        "confirm_url": absolute(reverse("notifications:confirm", args=[tokens.confirm_token(subscriber)])),
+    context |= {
+        "confirm_url": absolute(reverse("notifications:confirm", args=[token])),
         "unsubscribe_url": url,
-        "article": thread.article,
         "hours": int(tokens.CONFIRM_MAX_AGE.total_seconds() // 3600),
     }
-    outbox_enqueue(
-        to=subscriber.email,
+    body = _render(template, context)
+    outbox_enqueue(to=subscriber.email, subject=subject, body=body, kind=kind, headers=headers)
+
+
+def _queue_confirmation(subscriber, thread):
+    _queue_confirm_mail(
+        subscriber,
+        tokens.confirm_token(subscriber),
         subject=f"Confirm reply emails from {settings.SITE_NAME}",
-        body=_render("confirm", context),
+        template="confirm",
         kind=OutboxMessage.Kind.CONFIRM,
-        headers=headers,
+        article=thread.article,
     )
 
 
@@ -278,22 +285,14 @@ class TooManyFollows(Exception):
 
 
 def _queue_follow_confirmation(follow):
-    subscriber = follow.subscriber
-    url, headers = unsubscribe_headers(subscriber)
-    token = tokens.confirm_token(subscriber, follow)
-    context = {
-        "confirm_url": absolute(reverse("notifications:confirm", args=[token])),
-        "unsubscribe_url": url,
-        "athlete": follow.athlete,
-        "athlete_url": absolute(follow.athlete.get_absolute_url()),
-        "hours": int(tokens.CONFIRM_MAX_AGE.total_seconds() // 3600),
-    }
-    outbox_enqueue(
-        to=subscriber.email,
+    _queue_confirm_mail(
+        follow.subscriber,
+        tokens.confirm_token(follow.subscriber, follow),
         subject=f"Confirm: follow {follow.athlete.name} on {settings.SITE_NAME}",
-        body=_render("follow_confirm", context),
+        template="follow_confirm",
         kind=OutboxMessage.Kind.FOLLOW_CONFIRM,
-        headers=headers,
+        athlete=follow.athlete,
+        athlete_url=absolute(follow.athlete.get_absolute_url()),
     )
 
 
